@@ -1,0 +1,13 @@
+import neostandard from 'neostandard'
+
+export default [
+  ...neostandard({
+    ts: true,
+    ignores: ['dist/**', 'node_modules/**', '.tap/**', 'coverage/**']
+  }),
+  {
+    // TypeBox's idiom names a schema and its static type alike (`const User = Type.Object(...)`,
+    // `type User = Static<typeof User>`); tsc itself reports real redeclarations.
+    rules: { '@typescript-eslint/no-redeclare': 'off' }
+  }
+]

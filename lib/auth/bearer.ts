@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fastifyAuth from '@fastify/auth'
+import fastifyBearerAuth from '@fastify/bearer-auth'
+import { FinUnauthorizedError } from '../errors.js'
+import type { FinTokenVerifier } from '../options.js'
+
+type AuthFunction = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken (request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined
+  const token = header.slice(7).trim()
+  return token.length > 0 ? token : undefined
+}
+
+/** A stable, non-reversible name for a token: what the rate limiter keys on, so no store ever holds a token. */
+export function tokenFingerprint (token: string): string {
+  return createHash('sha256').update(token).digest('base64url').slice(0, 22)
+}
+
+/**
+ * Registers @fastify/auth and @fastify/bearer-auth in the (encapsulated) route context and returns an async check:
+ * the static tokens (constant-time, several at once for rotation) OR the custom verifier. Throws
+ * FIN_ERR_UNAUTHORIZED when neither accepts.
+ */
+export async function createAuthenticator (
+  app: FastifyInstance,
+  tokens: string[],
+  verifyToken: FinTokenVerifier | undefined
+): Promise<(request: FastifyRequest, reply: FastifyReply) => Promise<void>> {
+  // @fastify/auth throws FST_ERR_DEC_ALREADY_PRESENT when registered twice in one context.
+  if (!app.hasDecorator('auth')) await app.register(fastifyAuth)
+  await app.register(fastifyBearerAuth, { addHook: false, keys: tokens, verifyErrorLogLevel: 'info' })
+  const verifiers: AuthFunction[] = []
+  if (tokens.length > 0) verifiers.push(app.verifyBearerAuth as AuthFunction)
+  if (verifyToken !== undefined) {
+    const factory = app.verifyBearerAuthFactory!
+    verifiers.push(factory({
+      keys: [],
+      // Without addHook: false the factory answers 401 itself instead of handing the error to @fastify/auth.
+      addHook: false,
+      verifyErrorLogLevel: 'info',
+      // A verifier that throws must not turn into bearer-auth's 500: log it and refuse the token.
+      auth: async (token: string, request: FastifyRequest) => {
+        try {
+          return (await verifyToken(token, request)) === true
+        } catch (err) {
+          request.log.error({ err }, 'fastify-fin-helpdesk: verifyToken failed')
+          return false
+        }
+      }
+    }) as AuthFunction)
+  }
+  const check = app.auth(verifiers) as AuthFunction
+  return (request, reply) => new Promise((resolve, reject) => {
+    check(request, reply, (err) => {
+      if (err === undefined || err === null) resolve()
+      else reject(new FinUnauthorizedError(bearerToken(request) === undefined ? 'Missing bearer token' : 'Invalid bearer token'))
+    })
+  })
+}

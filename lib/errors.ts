@@ -1,0 +1,61 @@
+import createError, { type FastifyErrorConstructor } from '@fastify/error'
+
+// Every error the plugin answers with is made here, so users can test `instanceof` and `code`.
+// Standard-variant routes answer { statusCode, code, error, message }; POST-only routes answer the same error
+// as an RFC 7807 problem inside { data: null, error }. See docs/errors.md.
+
+export const FinValidationError = createError('FIN_ERR_VALIDATION', '%s', 400)
+export const FinInvalidJsonError = createError('FIN_ERR_INVALID_JSON', 'Request body is not valid JSON: %s', 400)
+export const FinBadRequestError = createError('FIN_ERR_BAD_REQUEST', '%s', 400)
+export const FinEmptyMessageError = createError('FIN_ERR_EMPTY_MESSAGE',
+  'A message needs a body, at least one attachment, or both (%s)', 400)
+export const FinUserMismatchError = createError('FIN_ERR_USER_MISMATCH',
+  'body/user/id %s is not the end-user of conversation %s', 400)
+export const FinUnauthorizedError = createError('FIN_ERR_UNAUTHORIZED', '%s', 401)
+export const FinUserNotFoundError = createError('FIN_ERR_USER_NOT_FOUND', 'User %s not found', 404)
+export const FinConversationNotFoundError = createError('FIN_ERR_CONVERSATION_NOT_FOUND',
+  'Conversation %s not found', 404)
+export const FinAgentNotFoundError = createError('FIN_ERR_AGENT_NOT_FOUND', 'Agent %s not found', 404)
+export const FinBodyTooLargeError = createError('FIN_ERR_BODY_TOO_LARGE', 'Request body is larger than %s bytes', 413)
+export const FinUnsupportedMediaTypeError = createError('FIN_ERR_UNSUPPORTED_MEDIA_TYPE',
+  'Unsupported Content-Type: %s (send application/json)', 415)
+export const FinRateLimitedError = createError('FIN_ERR_RATE_LIMITED', 'Rate limit exceeded, retry in %s', 429)
+export const FinAuthRateLimitedError = createError('FIN_ERR_AUTH_RATE_LIMITED',
+  'Too many failed authentication attempts, retry in %s', 429)
+export const FinInternalError = createError('FIN_ERR_INTERNAL', 'Internal server error', 500)
+export const FinStorageUnavailableError = createError('FIN_ERR_STORAGE_UNAVAILABLE',
+  'Storage is unavailable, retry later', 503)
+/** Thrown at register time for options that cannot work. */
+export const FinOptionsError = createError('FIN_ERR_OPTIONS', 'Invalid fastify-fin-helpdesk options: %s', 500, TypeError)
+/** Thrown by `fin.events.on()` for an event name that does not exist. */
+export const FinUnknownEventError = createError('FIN_ERR_UNKNOWN_EVENT', 'Unknown event "%s"', 500, TypeError)
+
+const titles: Record<string, string> = {
+  FIN_ERR_VALIDATION: 'Invalid request',
+  FIN_ERR_INVALID_JSON: 'Malformed JSON',
+  FIN_ERR_BAD_REQUEST: 'Bad request',
+  FIN_ERR_EMPTY_MESSAGE: 'Empty message',
+  FIN_ERR_USER_MISMATCH: 'User does not match the conversation',
+  FIN_ERR_UNAUTHORIZED: 'Unauthorized',
+  FIN_ERR_USER_NOT_FOUND: 'User not found',
+  FIN_ERR_CONVERSATION_NOT_FOUND: 'Conversation not found',
+  FIN_ERR_AGENT_NOT_FOUND: 'Agent not found',
+  FIN_ERR_BODY_TOO_LARGE: 'Request body too large',
+  FIN_ERR_UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  FIN_ERR_RATE_LIMITED: 'Too many requests',
+  FIN_ERR_AUTH_RATE_LIMITED: 'Too many failed authentication attempts',
+  FIN_ERR_INTERNAL: 'Internal server error',
+  FIN_ERR_STORAGE_UNAVAILABLE: 'Storage unavailable'
+}
+
+/** The RFC 7807 `title` of a code: one fixed summary per problem type. */
+export function problemTitle (code: string): string {
+  return titles[code] ?? 'Error'
+}
+
+/** The RFC 7807 `type` of a code: a URN naming it, documented in docs/errors.md. */
+export function problemType (code: string): string {
+  return `urn:fastify-fin-helpdesk:error:${code}`
+}
+
+export type { FastifyErrorConstructor }

@@ -1,0 +1,59 @@
+import xssDefault from 'xss'
+
+// js-xss's module.exports is filterXSS with the rest of its API attached; its typings describe that API as the module.
+const xss = xssDefault as unknown as typeof import('xss')
+
+/**
+ * How message bodies are cleaned before they are stored: 'sanitize' (default) keeps Fin's HTML subset,
+ * 'passthrough' stores them as received, a function does it your way.
+ */
+export type SanitizeOption = 'sanitize' | 'passthrough' | ((html: string) => string)
+
+/** The tags Fin renders (NOTES.md section 8); h3-h6 are rewritten to h2, strong and em to b and i. */
+export const FIN_ALLOWED_TAGS = ['p', 'h1', 'h2', 'b', 'i', 'a', 'img', 'br', 'code', 'ul', 'ol', 'li'] as const
+
+const RENAMED: Record<string, string> = { h3: 'h2', h4: 'h2', h5: 'h2', h6: 'h2', strong: 'b', em: 'i' }
+const SAFE_HREF = /^(?:https?:\/\/|mailto:)/i
+const SAFE_SRC = /^https?:\/\//i
+const TAG_START = /^<\/?[a-z]/i
+
+const whiteList: Record<string, string[]> = {}
+for (const tag of FIN_ALLOWED_TAGS) whiteList[tag] = []
+whiteList.a = ['href', 'title']
+whiteList.img = ['src', 'alt', 'title']
+
+// js-xss: measured about 4x faster than sanitize-html on the same policy (docs/decisions.md); both are safe here,
+// and the XSS corpus test checks the output with a real HTML parser.
+const filter = new xss.FilterXSS({
+  whiteList,
+  // A disallowed tag goes (its text stays); a "<" that starts no tag ("5 < 6", "<3") is text, as in a browser,
+  // and is kept escaped: js-xss's stripIgnoreTag would drop everything after it.
+  onIgnoreTag (_tag, html) {
+    return TAG_START.test(html) ? '' : xss.escapeHtml(html)
+  },
+  stripIgnoreTagBody: ['script', 'style', 'noscript', 'template', 'textarea', 'title', 'xmp', 'iframe', 'object'],
+  onTag (tag, _html, info) {
+    const renamed = RENAMED[tag]
+    if (renamed !== undefined) return info.isClosing ? `</${renamed}>` : `<${renamed}>`
+    return undefined
+  },
+  onTagAttr (tag, name, value) {
+    if (name !== 'href' && name !== 'src') return undefined
+    // Only absolute http(s) links and mailto: survive; anything else (javascript:, data:, relative) is dropped.
+    const cleaned = xss.friendlyAttrValue(value).trim()
+    const safe = name === 'href' ? SAFE_HREF.test(cleaned) : SAFE_SRC.test(cleaned)
+    return safe ? `${name}="${xss.escapeAttrValue(cleaned)}"` : ''
+  }
+})
+
+/** Cleans a message body down to Fin's supported HTML. */
+export function sanitizeFinHtml (html: string): string {
+  return filter.process(html)
+}
+
+/** Resolves the `sanitize` option to the function the routes call. */
+export function createSanitizer (option: SanitizeOption): (html: string) => string {
+  if (typeof option === 'function') return option
+  if (option === 'passthrough') return (html) => html
+  return sanitizeFinHtml
+}

@@ -1,0 +1,24 @@
+import { finHelpdeskPlugin } from './plugin.js'
+
+export default finHelpdeskPlugin
+export { finHelpdeskPlugin as finHelpdesk }
+export type { FinHelpdeskPluginOptions } from './plugin.js'
+export type {
+  FinHelpdeskOptions, FinVariant, FinTokenVerifier, FinRateLimitOptions, FinAuthFailureLimitOptions
+} from './options.js'
+export { DEFAULT_RATE_LIMIT, DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_BODY_LIMIT } from './options.js'
+export { OPERATIONS, STANDARD_ROUTES, POSTS_ONLY_PATHS, type OperationName } from './operations.js'
+export * from './errors.js'
+export { FinEvents, FIN_EVENT_NAMES, type FinEventMap, type FinEventName, type FinEventListener } from './events.js'
+export { FinRegistry, type FinIntegration } from './integration.js'
+export { sanitizeFinHtml, createSanitizer, FIN_ALLOWED_TAGS, type SanitizeOption } from './html.js'
+export { MAX_ATTRIBUTE_DEPTH } from './validation.js'
+export { MemoryStorage, type MemoryStorageOptions } from './storage/memory.js'
+export type * from './storage/types.js'
+export * as schemas from './schemas/index.js'
+export type {
+  EndUser, Agent, PostsOnlyAgent, Conversation, ConversationStatus, Message, PostsOnlyMessage, MessageVisibility,
+  Attachment, AttachmentInput, MessageAuthor, CreateConversationResponse
+} from './schemas/models.js'
+export type * from './schemas/requests.js'
+export type { ProblemDetails, ErrorResponse } from './schemas/responses.js'

@@ -1,0 +1,34 @@
+/** The nine operations of the Fin Custom Helpdesk API, by their operationId in the reference. */
+export const OPERATIONS = [
+  'getUser', 'updateUser', 'createUser', 'getAgents', 'getConversation', 'updateConversation', 'createConversation',
+  'getMessages', 'createMessage'
+] as const
+export type OperationName = typeof OPERATIONS[number]
+
+export type HttpMethod = 'GET' | 'PUT' | 'POST'
+
+/** Standard variant: documented default method and path of each operation. */
+export const STANDARD_ROUTES: Record<OperationName, { method: HttpMethod, path: string }> = {
+  getUser: { method: 'GET', path: '/user' },
+  updateUser: { method: 'PUT', path: '/user' },
+  createUser: { method: 'POST', path: '/user' },
+  getAgents: { method: 'GET', path: '/agents' },
+  getConversation: { method: 'GET', path: '/conversation' },
+  updateConversation: { method: 'PUT', path: '/conversation' },
+  createConversation: { method: 'POST', path: '/conversation' },
+  getMessages: { method: 'GET', path: '/messages' },
+  createMessage: { method: 'POST', path: '/messages' }
+}
+
+/** POST-only variant: documented default path of each operation (always POST). */
+export const POSTS_ONLY_PATHS: Record<OperationName, string> = {
+  getUser: '/get_user',
+  updateUser: '/update_user',
+  createUser: '/create_user',
+  getAgents: '/get_agents',
+  getConversation: '/get_conversation',
+  updateConversation: '/update_conversation',
+  createConversation: '/create_conversation',
+  getMessages: '/get_messages',
+  createMessage: '/create_message'
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { FinEvents } from './events.js'
+import { FinRegistry } from './integration.js'
+import { resolveOptions, type FinHelpdeskOptions } from './options.js'
+import { finRoutes } from './routes/index.js'
+import { guardStorage } from './storage/guard.js'
+import { MemoryStorage } from './storage/memory.js'
+
+export interface FinHelpdeskPluginOptions extends FinHelpdeskOptions {
+  /** Where to mount the Fin routes, e.g. '/api/fin'. */
+  prefix?: string
+}
+
+async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdeskPluginOptions): Promise<void> {
+  const options = resolveOptions(pluginOptions)
+  const storage = options.storage ?? new MemoryStorage()
+  const events = new FinEvents(fastify.log)
+  // fp-wrapped plugins ignore Fastify's own `prefix`: apply it to the encapsulated child ourselves.
+  const prefix = pluginOptions.prefix ?? ''
+
+  if (!fastify.hasDecorator('fin')) fastify.decorate('fin', new FinRegistry())
+  fastify.fin.add({ name: options.name, prefix: fastify.prefix + prefix, storage, events })
+
+  await fastify.register(finRoutes, { prefix, options, storage: guardStorage(storage), events })
+
+  fastify.addHook('onClose', async () => {
+    fastify.fin.delete(options.name)
+    // Close only what we created: a storage passed in belongs to the host.
+    if (options.storage === undefined) await storage.close?.()
+  })
+}
+
+/** Mounts the Fin Custom Helpdesk API (both variants by default) on a Fastify app. */
+export const finHelpdeskPlugin = fp(finHelpdesk, { fastify: '5.x', name: 'fastify-fin-helpdesk' })

@@ -1,0 +1,3 @@
+export * from './models.js'
+export * from './requests.js'
+export * from './responses.js'

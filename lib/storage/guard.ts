@@ -1,0 +1,34 @@
+import { FinStorageUnavailableError } from '../errors.js'
+import type { FinStorage } from './types.js'
+
+const METHODS = [
+  'getUser', 'createUser', 'updateUser', 'listAgents', 'upsertAgent', 'getConversation', 'createConversation',
+  'updateConversation', 'listMessages', 'createMessage'
+] as const satisfies ReadonlyArray<keyof FinStorage>
+
+/** True for the coded 4xx errors the storage contract lets adapters throw (not found, mismatch). */
+export function isClientError (err: unknown): boolean {
+  const { code, statusCode } = err as { code?: unknown, statusCode?: unknown }
+  return typeof code === 'string' && code.startsWith('FIN_ERR_') && typeof statusCode === 'number' && statusCode < 500
+}
+
+/**
+ * Wraps a storage so that any failure other than the contract's coded 4xx errors becomes a
+ * FIN_ERR_STORAGE_UNAVAILABLE (503) carrying the original as `cause`: the client learns nothing of the internals,
+ * the log gets everything.
+ */
+export function guardStorage (storage: FinStorage): FinStorage {
+  const guarded: Record<string, unknown> = Object.create(storage)
+  for (const name of METHODS) {
+    const method = (storage[name] as (...args: unknown[]) => Promise<unknown>).bind(storage)
+    guarded[name] = async (...args: unknown[]) => {
+      try {
+        return await method(...args)
+      } catch (err) {
+        if (isClientError(err)) throw err
+        throw new FinStorageUnavailableError({ cause: err })
+      }
+    }
+  }
+  return guarded as unknown as FinStorage
+}

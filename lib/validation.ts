@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import secureJson from 'secure-json-parse'
+import { FinInvalidJsonError, FinValidationError } from './errors.js'
+
+/**
+ * The Fin routes validate with their own Ajv, whatever the host configured: no type coercion (a number where a
+ * string is due is a 400, not silently "123"), no removal of fields, formats on.
+ */
+function createAjv (): Ajv {
+  const ajv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, allowUnionTypes: true, strict: false })
+  addFormats.default(ajv)
+  return ajv
+}
+
+/** Attributes deeper than this are refused: they are free-form, and a deep one costs stack when serialized. */
+export const MAX_ATTRIBUTE_DEPTH = 10
+
+/** Installs, in the encapsulated route context only, the validator and the JSON parser of the Fin routes. */
+export function installValidation (app: FastifyInstance, bodyLimit: number): void {
+  const ajv = createAjv()
+  app.setValidatorCompiler(({ schema }) => ajv.compile(schema))
+  app.setSchemaErrorFormatter((errors, dataVar) => new Error(errors.map((error) => {
+    const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues
+    const message = `${dataVar}${error.instancePath} ${error.message ?? 'is invalid'}`
+    return allowed === undefined ? message : `${message}: ${allowed.join(', ')}`
+  }).join('; ')))
+  // Our own JSON parser, so the host's settings cannot weaken it: prototype poisoning is refused, an empty body
+  // is "no body" (Fin may POST get_agents without one), and the raw text stays available for signatures.
+  // Fin speaks JSON only: drop every parser this context inherited (text/plain, the host's own), then add ours.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request: FastifyRequest, body, done) => {
+    const text = body as string
+    if (text.trim() === '') {
+      done(null, undefined)
+      return
+    }
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }))
+    } catch (err) {
+      done(new FinInvalidJsonError((err as Error).message), undefined)
+    }
+  })
+}
+
+/** Throws FIN_ERR_VALIDATION when a free-form object is nested deeper than MAX_ATTRIBUTE_DEPTH. */
+export function assertShallow (value: unknown, field: string): void {
+  if (depth(value, 0) > MAX_ATTRIBUTE_DEPTH) {
+    throw new FinValidationError(`${field} is nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`)
+  }
+}
+
+function depth (value: unknown, level: number): number {
+  if (value === null || typeof value !== 'object' || level > MAX_ATTRIBUTE_DEPTH) return level
+  let deepest = level + 1
+  for (const child of Object.values(value)) {
+    deepest = Math.max(deepest, depth(child, level + 1))
+    if (deepest > MAX_ATTRIBUTE_DEPTH) break
+  }
+  return deepest
+}

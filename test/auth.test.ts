@@ -1,0 +1,101 @@
+import Fastify from 'fastify'
+import t from 'tap'
+import finHelpdesk from '../lib/index.js'
+import { buildApp, TOKEN } from './fixtures/app.js'
+
+const routes: Array<[string, 'GET' | 'POST', string]> = [
+  ['standard', 'GET', '/fin/agents'],
+  ['posts-only', 'POST', '/fin/get_agents']
+]
+
+for (const [variant, method, url] of routes) {
+  t.test(`${variant}: requests without a valid bearer token are 401 with WWW-Authenticate`, async (t) => {
+    const { app } = await buildApp(t)
+    const cases: Array<[string, Record<string, string>, string]> = [
+      ['no header', {}, 'Bearer'],
+      ['wrong token', { authorization: 'Bearer wrong-token' }, 'Bearer error="invalid_token"'],
+      ['other scheme', { authorization: `Basic ${TOKEN}` }, 'Bearer error="invalid_token"'],
+      ['empty bearer', { authorization: 'Bearer ' }, 'Bearer error="invalid_token"'],
+      ['token with a suffix', { authorization: `Bearer ${TOKEN}x` }, 'Bearer error="invalid_token"']
+    ]
+    for (const [name, headers, challenge] of cases) {
+      const res = await app.inject({ method, url, headers })
+      t.equal(res.statusCode, 401, name)
+      t.equal(res.headers['www-authenticate'], challenge, `${name}: challenge`)
+      const body = res.json()
+      if (variant === 'standard') t.match(body, { statusCode: 401, code: 'FIN_ERR_UNAUTHORIZED' }, name)
+      else t.match(body, { data: null, error: { status: 401, type: 'urn:fastify-fin-helpdesk:error:FIN_ERR_UNAUTHORIZED' } }, name)
+    }
+    const ok = await app.inject({ method, url, headers: { authorization: `Bearer ${TOKEN}` } })
+    t.equal(ok.statusCode, 200)
+  })
+}
+
+t.test('several tokens are accepted at once, for rotation', async (t) => {
+  const { app } = await buildApp(t, { tokens: ['old-token', 'new-token'] })
+  for (const token of ['old-token', 'new-token']) {
+    t.equal((await app.inject({ url: '/fin/agents', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, token)
+  }
+  t.equal((await app.inject({ url: '/fin/agents', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode, 401, 'tokens replaces the default list')
+})
+
+t.test('a custom async verifier, alone or with static tokens', async (t) => {
+  const seen: string[] = []
+  const verifyToken = async (token: string) => { seen.push(token); return token.startsWith('db-') }
+  const { app } = await buildApp(t, { tokens: ['static'], verifyToken })
+  t.equal((await app.inject({ url: '/fin/agents', headers: { authorization: 'Bearer static' } })).statusCode, 200)
+  t.equal((await app.inject({ url: '/fin/agents', headers: { authorization: 'Bearer db-123' } })).statusCode, 200)
+  t.equal((await app.inject({ url: '/fin/agents', headers: { authorization: 'Bearer nope' } })).statusCode, 401)
+  t.same(seen, ['db-123', 'nope'], 'the verifier only sees what the static tokens refused')
+
+  const only = Fastify()
+  t.teardown(() => only.close())
+  await only.register(finHelpdesk, { verifyToken: (token) => token === 'sync-ok' })
+  t.equal((await only.inject({ url: '/agents', headers: { authorization: 'Bearer sync-ok' } })).statusCode, 200)
+  t.equal((await only.inject({ url: '/agents', headers: { authorization: 'Bearer other' } })).statusCode, 401)
+})
+
+t.test('a verifier that throws is logged and answered 401, never 500', async (t) => {
+  const logs: string[] = []
+  const app = Fastify({ logger: { level: 'error', stream: { write: (line: string) => { logs.push(line) } } } })
+  t.teardown(() => app.close())
+  await app.register(finHelpdesk, { verifyToken: async () => { throw new Error('token db down') } })
+  const res = await app.inject({ url: '/agents', headers: { authorization: 'Bearer x' } })
+  t.equal(res.statusCode, 401)
+  t.notMatch(res.body, /token db down/)
+  t.ok(logs.some((line) => line.includes('token db down')), 'the failure is logged')
+})
+
+t.test('rate limit per authenticated client: 429 with Retry-After, other clients unaffected', async (t) => {
+  const { app } = await buildApp(t, { tokens: ['client-a', 'client-b'], rateLimit: { max: 3, timeWindow: 60_000 } })
+  const get = (token: string, url = '/fin/agents') => app.inject({ url, headers: { authorization: `Bearer ${token}` } })
+  for (let i = 0; i < 3; i++) t.equal((await get('client-a')).statusCode, 200)
+  const limited = await get('client-a')
+  t.equal(limited.statusCode, 429)
+  t.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After in seconds')
+  t.match(limited.json(), { statusCode: 429, code: 'FIN_ERR_RATE_LIMITED' })
+  const limitedPosts = await app.inject({ method: 'POST', url: '/fin/get_agents', headers: { authorization: 'Bearer client-a' } })
+  t.match(limitedPosts.json(), { data: null, error: { status: 429, type: 'urn:fastify-fin-helpdesk:error:FIN_ERR_RATE_LIMITED' } })
+  t.equal((await get('client-b')).statusCode, 200, 'the limit is per client, not per IP (Fin shares a few IPs)')
+})
+
+t.test('failed authentications are limited per IP, separately', async (t) => {
+  const { app } = await buildApp(t, { authFailureLimit: { max: 3, timeWindow: 60_000 } })
+  const from = (ip: string, token: string) => app.inject({ url: '/fin/agents', remoteAddress: ip, headers: { authorization: `Bearer ${token}` } })
+  for (let i = 0; i < 3; i++) t.equal((await from('10.0.0.1', `guess-${i}`)).statusCode, 401)
+  const blocked = await from('10.0.0.1', 'guess-4')
+  t.equal(blocked.statusCode, 429)
+  t.match(blocked.json(), { code: 'FIN_ERR_AUTH_RATE_LIMITED' })
+  t.ok(Number(blocked.headers['retry-after']) > 0)
+  t.equal((await from('10.0.0.1', TOKEN)).statusCode, 429, 'a blocked IP learns nothing, even with a valid token')
+  t.equal((await from('10.0.0.2', TOKEN)).statusCode, 200, 'other IPs are unaffected')
+  t.equal((await from('10.0.0.2', 'bad')).statusCode, 401)
+})
+
+t.test('limits can be turned off', async (t) => {
+  const { app } = await buildApp(t, { rateLimit: false, authFailureLimit: false })
+  for (let i = 0; i < 30; i++) await app.inject({ url: '/fin/agents', headers: { authorization: 'Bearer bad' } })
+  const statuses = await Promise.all(Array.from({ length: 30 }, () => app.inject({ url: '/fin/agents', headers: { authorization: `Bearer ${TOKEN}` } })))
+  t.same(new Set(statuses.map((r) => r.statusCode)), new Set([200]))
+  t.notOk(statuses[0]!.headers['x-ratelimit-limit'], 'no rate-limit headers')
+})
