@@ -4,31 +4,40 @@ import createError, { type FastifyErrorConstructor } from '@fastify/error'
 // Standard-variant routes answer { statusCode, code, error, message }; POST-only routes answer the same error
 // as an RFC 7807 problem inside { data: null, error }. See docs/errors.md.
 
-export const FinValidationError = createError('FIN_ERR_VALIDATION', '%s', 400)
-export const FinInvalidJsonError = createError('FIN_ERR_INVALID_JSON', 'Request body is not valid JSON: %s', 400)
-export const FinBadRequestError = createError('FIN_ERR_BAD_REQUEST', '%s', 400)
-export const FinEmptyMessageError = createError('FIN_ERR_EMPTY_MESSAGE',
+/**
+ * createError with the message arguments typed (its default, `[any?, any?, any?]`, would leak `any` into our
+ * public types). `Args` are the values for the message's `%s`, optionally followed by `{ cause }`.
+ */
+function coded<Args extends unknown[]> () {
+  return <C extends string, SC extends number>(code: C, message: string, statusCode: SC, Base?: ErrorConstructor) =>
+    createError<C, SC, [...Args, { cause: unknown }?]>(code, message, statusCode, Base)
+}
+
+export const FinValidationError = coded<[detail: string]>()('FIN_ERR_VALIDATION', '%s', 400)
+export const FinInvalidJsonError = coded<[reason: string]>()('FIN_ERR_INVALID_JSON', 'Request body is not valid JSON: %s', 400)
+export const FinBadRequestError = coded<[detail: string]>()('FIN_ERR_BAD_REQUEST', '%s', 400)
+export const FinEmptyMessageError = coded<[where: string]>()('FIN_ERR_EMPTY_MESSAGE',
   'A message needs a body, at least one attachment, or both (%s)', 400)
-export const FinUserMismatchError = createError('FIN_ERR_USER_MISMATCH',
+export const FinUserMismatchError = coded<[userId: string, conversationId: string]>()('FIN_ERR_USER_MISMATCH',
   'body/user/id %s is not the end-user of conversation %s', 400)
-export const FinUnauthorizedError = createError('FIN_ERR_UNAUTHORIZED', '%s', 401)
-export const FinUserNotFoundError = createError('FIN_ERR_USER_NOT_FOUND', 'User %s not found', 404)
-export const FinConversationNotFoundError = createError('FIN_ERR_CONVERSATION_NOT_FOUND',
+export const FinUnauthorizedError = coded<[reason: string]>()('FIN_ERR_UNAUTHORIZED', '%s', 401)
+export const FinUserNotFoundError = coded<[userId: string]>()('FIN_ERR_USER_NOT_FOUND', 'User %s not found', 404)
+export const FinConversationNotFoundError = coded<[conversationId: string]>()('FIN_ERR_CONVERSATION_NOT_FOUND',
   'Conversation %s not found', 404)
-export const FinAgentNotFoundError = createError('FIN_ERR_AGENT_NOT_FOUND', 'Agent %s not found', 404)
-export const FinBodyTooLargeError = createError('FIN_ERR_BODY_TOO_LARGE', 'Request body is larger than %s bytes', 413)
-export const FinUnsupportedMediaTypeError = createError('FIN_ERR_UNSUPPORTED_MEDIA_TYPE',
+export const FinAgentNotFoundError = coded<[agentId: string]>()('FIN_ERR_AGENT_NOT_FOUND', 'Agent %s not found', 404)
+export const FinBodyTooLargeError = coded<[limit: number]>()('FIN_ERR_BODY_TOO_LARGE', 'Request body is larger than %s bytes', 413)
+export const FinUnsupportedMediaTypeError = coded<[contentType: string]>()('FIN_ERR_UNSUPPORTED_MEDIA_TYPE',
   'Unsupported Content-Type: %s (send application/json)', 415)
-export const FinRateLimitedError = createError('FIN_ERR_RATE_LIMITED', 'Rate limit exceeded, retry in %s', 429)
-export const FinAuthRateLimitedError = createError('FIN_ERR_AUTH_RATE_LIMITED',
+export const FinRateLimitedError = coded<[after: string]>()('FIN_ERR_RATE_LIMITED', 'Rate limit exceeded, retry in %s', 429)
+export const FinAuthRateLimitedError = coded<[after: string]>()('FIN_ERR_AUTH_RATE_LIMITED',
   'Too many failed authentication attempts, retry in %s', 429)
-export const FinInternalError = createError('FIN_ERR_INTERNAL', 'Internal server error', 500)
-export const FinStorageUnavailableError = createError('FIN_ERR_STORAGE_UNAVAILABLE',
+export const FinInternalError = coded<[]>()('FIN_ERR_INTERNAL', 'Internal server error', 500)
+export const FinStorageUnavailableError = coded<[]>()('FIN_ERR_STORAGE_UNAVAILABLE',
   'Storage is unavailable, retry later', 503)
 /** Thrown at register time for options that cannot work. */
-export const FinOptionsError = createError('FIN_ERR_OPTIONS', 'Invalid fastify-fin-helpdesk options: %s', 500, TypeError)
+export const FinOptionsError = coded<[problem: string]>()('FIN_ERR_OPTIONS', 'Invalid fastify-fin-helpdesk options: %s', 500, TypeError)
 /** Thrown by `fin.events.on()` for an event name that does not exist. */
-export const FinUnknownEventError = createError('FIN_ERR_UNKNOWN_EVENT', 'Unknown event "%s"', 500, TypeError)
+export const FinUnknownEventError = coded<[event: string]>()('FIN_ERR_UNKNOWN_EVENT', 'Unknown event "%s"', 500, TypeError)
 
 const titles: Record<string, string> = {
   FIN_ERR_VALIDATION: 'Invalid request',

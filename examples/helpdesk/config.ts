@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto'
+
+export interface HelpdeskConfig {
+  host: string
+  port: number
+  /** Bearer tokens Fin may use; generated when FIN_API_TOKEN is unset. */
+  tokens: string[]
+  tokenGenerated: boolean
+  dbPath: string
+  /** Requests per minute per authenticated client; 0 turns the limit off; undefined keeps the plugin's default. */
+  rateLimit: number | undefined
+}
+
+/** Reads the example helpdesk's settings from the environment; throws with a clear message on a bad value. */
+export function readConfig (env: NodeJS.ProcessEnv = process.env): HelpdeskConfig {
+  const tokens = (env.FIN_API_TOKEN ?? '').split(',').map((token) => token.trim()).filter((token) => token !== '')
+  const tokenGenerated = tokens.length === 0
+  if (tokenGenerated) tokens.push(randomBytes(24).toString('base64url'))
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port: integer(env, 'PORT', 3000, 0, 65535)!,
+    tokens,
+    tokenGenerated,
+    dbPath: env.FIN_DB_PATH ?? './data/helpdesk.db',
+    rateLimit: integer(env, 'FIN_RATE_LIMIT', undefined, 0, 1_000_000)
+  }
+}
+
+function integer (env: NodeJS.ProcessEnv, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not "${raw}"`)
+  return value
+}

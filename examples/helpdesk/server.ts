@@ -1,0 +1,34 @@
+// `npm start`: the example helpdesk on SQLite. Settings from the environment (see README and config.ts).
+import { buildHelpdesk, FIN_PREFIX } from './app.js'
+import { readConfig } from './config.js'
+
+const config = readConfig()
+const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' })
+
+let closing = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests')
+    // close() stops accepting, lets in-flight requests finish, then closes the database.
+    app.close().then(() => process.exit(0), (err: unknown) => {
+      app.log.error({ err }, 'shutdown failed')
+      process.exit(1)
+    })
+  })
+}
+
+const address = await app.listen({ host: config.host, port: config.port })
+const base = `${address.replace('[::1]', 'localhost')}${FIN_PREFIX}`
+const token = config.tokens[0]!
+process.stdout.write([
+  '',
+  'Fin helpdesk is running.',
+  `  API base URL: ${base}`,
+  `  Bearer token: ${token}${config.tokenGenerated ? '   (generated: set FIN_API_TOKEN to choose your own)' : ''}`,
+  `  Database:     ${config.dbPath}`,
+  '  Try it:',
+  `    curl -s -H 'Authorization: Bearer ${token}' ${base}/agents`,
+  ''
+].join('\n') + '\n')

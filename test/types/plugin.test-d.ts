@@ -1,0 +1,41 @@
+// Compile-time checks of the public types (run by `tsc --noEmit`, not by tap): what must compile does, what must
+// not is marked @ts-expect-error (tsc fails if such a line compiles).
+import Fastify from 'fastify'
+import finHelpdesk, {
+  FinUserNotFoundError, MemoryStorage, type Conversation, type EndUser, type FinStorage, type Message, type FinEventMap
+} from '../../lib/index.js'
+import { SqliteStorage } from '../../lib/storage/sqlite.js'
+
+const app = Fastify()
+await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['t'], storage: new MemoryStorage(), variant: 'posts-only' })
+await app.register(finHelpdesk, { name: 'b', verifyToken: async (token, request) => token === request.headers['x-key'] })
+await app.register(finHelpdesk, { tokens: 't', paths: { standard: { getUser: '/u' } }, rateLimit: false, sanitize: (html) => html })
+// @ts-expect-error variant is one of three strings
+await app.register(finHelpdesk, { tokens: ['t'], variant: 'graphql' })
+// @ts-expect-error only operations can be renamed
+await app.register(finHelpdesk, { tokens: ['t'], paths: { standard: { deleteUser: '/x' } } })
+// @ts-expect-error a storage must implement the interface
+await app.register(finHelpdesk, { tokens: ['t'], storage: { getUser: async () => null } })
+
+app.fin.events.on('conversation.handover', (payload) => {
+  const conversation: Conversation = payload.conversation
+  const previous: string | null = payload.previous_assignee_id
+  return void [conversation, previous]
+})
+app.fin.events.on('message.created', async ({ message }) => { const m: Message = message; return void m })
+// @ts-expect-error unknown event names do not compile
+app.fin.events.on('user.deleted', () => {})
+// @ts-expect-error the payload is typed per event
+app.fin.events.on('user.created', ({ conversation }) => conversation)
+const created: FinEventMap['user.created'] = { integration: 'default', user: { id: 'u', user_type: 'end_user' } }
+// @ts-expect-error user_type is 'end_user' for an EndUser
+const wrong: EndUser = { id: 'u', user_type: 'agent' }
+
+const storage: FinStorage = new SqliteStorage({ path: ':memory:' })
+const user: EndUser | null = await storage.getUser('u')
+const notFound = new FinUserNotFoundError('u')
+const code: 'FIN_ERR_USER_NOT_FOUND' = notFound.code
+const status: 404 = notFound.statusCode
+// @ts-expect-error the message takes the user id
+void new FinUserNotFoundError()
+void [created, wrong, user, code, status]
