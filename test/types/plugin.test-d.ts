@@ -17,12 +17,9 @@ await app.register(finHelpdesk, { tokens: ['t'], paths: { standard: { deleteUser
 // @ts-expect-error a storage must implement the interface
 await app.register(finHelpdesk, { tokens: ['t'], storage: { getUser: async () => null } })
 
-app.fin.events.on('conversation.handover', (payload) => {
-  const conversation: Conversation = payload.conversation
-  const previous: string | null = payload.previous_assignee_id
-  return void [conversation, previous]
-})
-app.fin.events.on('message.created', async ({ message }) => { const m: Message = message; return void m })
+export const seen: Array<[Conversation, string | null] | Message> = []
+app.fin.events.on('conversation.handover', (payload) => { seen.push([payload.conversation, payload.previous_assignee_id]) })
+app.fin.events.on('message.created', async ({ message }) => { seen.push(message) })
 // @ts-expect-error unknown event names do not compile
 app.fin.events.on('user.deleted', () => {})
 // @ts-expect-error the payload is typed per event
@@ -37,5 +34,5 @@ const notFound = new FinUserNotFoundError('u')
 const code: 'FIN_ERR_USER_NOT_FOUND' = notFound.code
 const status: 404 = notFound.statusCode
 // @ts-expect-error the message takes the user id
-void new FinUserNotFoundError()
-void [created, wrong, user, code, status]
+export const noArgs = new FinUserNotFoundError()
+export const values = [created, wrong, user, code, status]
