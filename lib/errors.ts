@@ -34,6 +34,11 @@ export const FinAuthRateLimitedError = coded<[after: string]>()('FIN_ERR_AUTH_RA
 export const FinInternalError = coded<[]>()('FIN_ERR_INTERNAL', 'Internal server error', 500)
 export const FinStorageUnavailableError = coded<[]>()('FIN_ERR_STORAGE_UNAVAILABLE',
   'Storage is unavailable, retry later', 503)
+/** notifyFin was called after app.close() began: the event was not accepted. */
+export const FinNotifyClosedError = coded<[]>()('FIN_ERR_NOTIFY_CLOSED', 'notifyFin is closed: the app is shutting down', 503)
+/** notifyFin was called for an integration registered without `notify` options. */
+export const FinNotifyNotConfiguredError = coded<[integration: string]>()('FIN_ERR_NOTIFY_NOT_CONFIGURED',
+  'Integration "%s" has no `notify` options: give integrationId and webhookKey to notify Fin', 500)
 /** Thrown at register time for options that cannot work. */
 export const FinOptionsError = coded<[problem: string]>()('FIN_ERR_OPTIONS', 'Invalid fastify-fin-helpdesk options: %s', 500, TypeError)
 /** Thrown by `fin.events.on()` for an event name that does not exist. */
@@ -54,7 +59,8 @@ const titles: Record<string, string> = {
   FIN_ERR_RATE_LIMITED: 'Too many requests',
   FIN_ERR_AUTH_RATE_LIMITED: 'Too many failed authentication attempts',
   FIN_ERR_INTERNAL: 'Internal server error',
-  FIN_ERR_STORAGE_UNAVAILABLE: 'Storage unavailable'
+  FIN_ERR_STORAGE_UNAVAILABLE: 'Storage unavailable',
+  FIN_ERR_NOTIFY_CLOSED: 'Shutting down'
 }
 
 /** The RFC 7807 `title` of a code: one fixed summary per problem type. */

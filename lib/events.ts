@@ -10,6 +10,12 @@ export interface FinEventMap {
   /** Fin sent `assignee_id: null`: a human must take over. `previous_assignee_id` is null on a repeated handover. */
   'conversation.handover': { integration: string, conversation: Conversation, previous_assignee_id: string | null }
   'message.created': { integration: string, message: Message }
+  /** Fin accepted a webhook call. */
+  'notify.sent': { integration: string, kind: 'sync' | 'typing', conversation_id: string, attempt: number, status: number, latency_ms: number }
+  /** A webhook call failed and will be retried after `delay_ms`. */
+  'notify.retry': { integration: string, kind: 'sync' | 'typing', conversation_id: string, attempt: number, status: number | null, error: string, delay_ms: number }
+  /** A notification was given up on: rejected by Fin, too old, or (typing) stale. */
+  'notify.failed': { integration: string, kind: 'sync' | 'typing', conversation_id: string, attempt: number, status: number | null, reason: string }
 }
 
 export type FinEventName = keyof FinEventMap
@@ -17,7 +23,7 @@ export type FinEventListener<E extends FinEventName> = (payload: FinEventMap[E])
 
 export const FIN_EVENT_NAMES: readonly FinEventName[] = [
   'user.created', 'user.updated', 'conversation.created', 'conversation.updated', 'conversation.handover',
-  'message.created'
+  'message.created', 'notify.sent', 'notify.retry', 'notify.failed'
 ]
 
 interface ErrorLogger {

@@ -1,5 +1,6 @@
 import { FinOptionsError } from './errors.js'
 import type { FinEvents } from './events.js'
+import type { FinNotifier } from './notify/notifier.js'
 import type { FinStorage } from './storage/types.js'
 
 /** One registration of the plugin: a Fin integration with its own storage, events and routes. */
@@ -9,6 +10,8 @@ export interface FinIntegration {
   readonly prefix: string
   readonly storage: FinStorage
   readonly events: FinEvents
+  /** Delivers this integration's webhook events; undefined without `notify` options. */
+  readonly notifier: FinNotifier | undefined
 }
 
 /**
@@ -23,10 +26,6 @@ export class FinRegistry {
       throw new FinOptionsError(`an integration named "${integration.name}" is already registered; give each registration its own \`name\``)
     }
     this.#integrations.set(integration.name, integration)
-  }
-
-  delete (name: string): void {
-    this.#integrations.delete(name)
   }
 
   has (name: string): boolean {

@@ -4,6 +4,7 @@ import { FinOptionsError } from './errors.js'
 import { createSanitizer, type SanitizeOption } from './html.js'
 import { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES, type OperationName } from './operations.js'
 import type { FinStorage } from './storage/types.js'
+import { resolveNotifyOptions, type FinNotifyOptions, type ResolvedNotifyOptions } from './notify/options.js'
 
 export type FinVariant = 'standard' | 'posts-only' | 'both'
 
@@ -59,6 +60,8 @@ export interface FinHelpdeskOptions {
   authFailureLimit?: false | FinAuthFailureLimitOptions
   /** Largest accepted request body in bytes; larger ones are answered 413. @default 1048576 */
   bodyLimit?: number
+  /** Turns on `fastify.notifyFin()` for this integration: where and how to call Fin's webhook. */
+  notify?: FinNotifyOptions
 }
 
 export interface ResolvedRoute {
@@ -78,6 +81,7 @@ export interface ResolvedOptions {
   rateLimit: false | (FinRateLimitOptions & { max: number, timeWindow: number | string })
   authFailureLimit: false | Required<FinAuthFailureLimitOptions>
   bodyLimit: number
+  notify: ResolvedNotifyOptions | undefined
 }
 
 export const DEFAULT_RATE_LIMIT = { max: 1200, timeWindow: 60_000 }
@@ -121,13 +125,14 @@ export function resolveOptions (options: FinHelpdeskOptions): ResolvedOptions {
     authFailureLimit: options.authFailureLimit === false
       ? false
       : resolveLimit('authFailureLimit', { ...DEFAULT_AUTH_FAILURE_LIMIT, ...options.authFailureLimit }),
-    bodyLimit
+    bodyLimit,
+    notify: options.notify === undefined ? undefined : resolveNotifyOptions(options.notify)
   }
 }
 
 function resolveStorage (storage: FinStorage | undefined): FinStorage | undefined {
   if (storage === undefined) return undefined
-  const missing = ['getUser', 'createUser', 'updateUser', 'listAgents', 'getConversation', 'createConversation',
+  const missing = ['getUser', 'createUser', 'updateUser', 'listAgents', 'getConversation', 'listConversations', 'createConversation',
     'updateConversation', 'listMessages', 'createMessage']
     .filter((method) => typeof (storage as unknown as Record<string, unknown>)[method] !== 'function')
   if (missing.length > 0) throw new FinOptionsError(`storage lacks ${missing.join(', ')}`)

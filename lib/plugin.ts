@@ -6,6 +6,8 @@ import { resolveOptions, type FinHelpdeskOptions } from './options.js'
 import { finRoutes } from './routes/index.js'
 import { guardStorage } from './storage/guard.js'
 import { MemoryStorage } from './storage/memory.js'
+import { createNotifyFin } from './notify/decorator.js'
+import { FinNotifier } from './notify/notifier.js'
 
 export interface FinHelpdeskPluginOptions extends FinHelpdeskOptions {
   /** Where to mount the Fin routes, e.g. '/api/fin'. */
@@ -19,13 +21,18 @@ async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdesk
   // fp-wrapped plugins ignore Fastify's own `prefix`: apply it to the encapsulated child ourselves.
   const prefix = pluginOptions.prefix ?? ''
 
+  const notifier = options.notify === undefined ? undefined : new FinNotifier(options.notify, options.name, events, fastify.log)
+
   if (!fastify.hasDecorator('fin')) fastify.decorate('fin', new FinRegistry())
-  fastify.fin.add({ name: options.name, prefix: fastify.prefix + prefix, storage, events })
+  if (!fastify.hasDecorator('notifyFin')) fastify.decorate('notifyFin', createNotifyFin(fastify.fin))
+  fastify.fin.add({ name: options.name, prefix: fastify.prefix + prefix, storage, events, notifier })
+  if (notifier !== undefined) fastify.addHook('onReady', () => notifier.start())
 
   await fastify.register(finRoutes, { prefix, options, storage: guardStorage(storage), events })
 
   fastify.addHook('onClose', async () => {
-    fastify.fin.delete(options.name)
+    // Requests are done by now (onClose runs after the server closed): drain notifications, then let go.
+    await notifier?.close()
     // Close only what we created: a storage passed in belongs to the host.
     if (options.storage === undefined) await storage.close?.()
   })

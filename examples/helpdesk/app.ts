@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import finHelpdesk from '../../lib/index.js'
-import { SqliteStorage } from '../../lib/storage/sqlite.js'
+import { SqliteOutbox, SqliteStorage } from '../../lib/storage/sqlite.js'
 import type { HelpdeskConfig } from './config.js'
+import { agentConsole } from './console.js'
 
 /** The agents a new helpdesk starts with: the one that represents Fin, and two humans. */
 export const SEED_AGENTS = [
@@ -12,10 +13,15 @@ export const SEED_AGENTS = [
 
 export const FIN_PREFIX = '/api/fin'
 
-/** A small but real helpdesk: the Fin API at /api/fin on SQLite, and a health check. */
+/**
+ * A small but real helpdesk: the Fin API at /api/fin on SQLite, the agents' console at /console (which notifies
+ * Fin of every change, through an outbox in the same database), and a health check.
+ */
 export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | object = true): Promise<FastifyInstance> {
   const app = Fastify({ logger, forceCloseConnections: 'idle' })
   const storage = new SqliteStorage({ path: config.dbPath })
+  // Added before the plugin, so it runs after it (onClose hooks run last-added first): the plugin drains its
+  // notifications into the database, then the database closes.
   app.addHook('onClose', () => storage.close())
 
   // First start only: an existing database keeps its agents as the helpdesk left them.
@@ -28,7 +34,12 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     prefix: FIN_PREFIX,
     tokens: config.tokens,
     storage,
-    rateLimit: config.rateLimit === 0 ? false : config.rateLimit === undefined ? undefined : { max: config.rateLimit, timeWindow: 60_000 }
+    rateLimit: config.rateLimit === 0 ? false : config.rateLimit === undefined ? undefined : { max: config.rateLimit, timeWindow: 60_000 },
+    notify: config.notify === undefined ? undefined : { ...config.notify, outbox: new SqliteOutbox({ database: storage.db }) }
+  })
+  await app.register(agentConsole, { storage, token: config.consoleToken })
+  app.fin.events.on('notify.failed', (event) => {
+    app.log.error({ conversation: event.conversation_id, reason: event.reason }, 'Fin was not notified')
   })
   app.fin.events.on('conversation.handover', ({ conversation }) => {
     app.log.info({ conversation: conversation.id }, 'Fin handed a conversation over to a human')

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { FinNotifyOptions } from '../../lib/index.js'
 
 export interface HelpdeskConfig {
   host: string
@@ -9,6 +10,11 @@ export interface HelpdeskConfig {
   dbPath: string
   /** Requests per minute per authenticated client; 0 turns the limit off; undefined keeps the plugin's default. */
   rateLimit: number | undefined
+  /** The agent console's bearer token; generated when CONSOLE_TOKEN is unset. */
+  consoleToken: string
+  consoleTokenGenerated: boolean
+  /** Where notifyFin sends events; undefined (notifications off) until FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY are set. */
+  notify: Pick<FinNotifyOptions, 'integrationId' | 'webhookKey' | 'region' | 'baseUrl'> | undefined
 }
 
 /** Reads the example helpdesk's settings from the environment; throws with a clear message on a bad value. */
@@ -22,8 +28,21 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env): HelpdeskConfi
     tokens,
     tokenGenerated,
     dbPath: env.FIN_DB_PATH ?? './data/helpdesk.db',
-    rateLimit: integer(env, 'FIN_RATE_LIMIT', undefined, 0, 1_000_000)
+    rateLimit: integer(env, 'FIN_RATE_LIMIT', undefined, 0, 1_000_000),
+    consoleToken: env.CONSOLE_TOKEN || randomBytes(24).toString('base64url'),
+    consoleTokenGenerated: !env.CONSOLE_TOKEN,
+    notify: readNotify(env)
   }
+}
+
+function readNotify (env: NodeJS.ProcessEnv): HelpdeskConfig['notify'] {
+  const integrationId = env.FIN_INTEGRATION_ID ?? ''
+  const webhookKey = env.FIN_WEBHOOK_KEY ?? ''
+  if (integrationId === '' && webhookKey === '') return undefined
+  if (integrationId === '' || webhookKey === '') throw new Error('set both FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY to notify Fin, or neither')
+  const region = env.FIN_REGION ?? 'us'
+  if (region !== 'us' && region !== 'eu' && region !== 'au') throw new Error(`FIN_REGION must be us, eu or au, not "${region}"`)
+  return { integrationId, webhookKey, region, baseUrl: env.FIN_BASE_URL || undefined }
 }
 
 function integer (env: NodeJS.ProcessEnv, name: string, fallback: number | undefined, min: number, max: number): number | undefined {

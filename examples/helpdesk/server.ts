@@ -28,6 +28,8 @@ process.stdout.write([
   `  API base URL: ${base}`,
   `  Bearer token: ${token}${config.tokenGenerated ? '   (generated: set FIN_API_TOKEN to choose your own)' : ''}`,
   `  Database:     ${config.dbPath}`,
+  `  Console:      ${address.replace('[::1]', 'localhost')}/console/conversations   token: ${config.consoleToken}${config.consoleTokenGenerated ? '   (generated: set CONSOLE_TOKEN)' : ''}`,
+  `  notifyFin:    ${config.notify === undefined ? 'off (set FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY)' : `on, integration ${config.notify.integrationId}`}`,
   '  Try it:',
   `    curl -s -H 'Authorization: Bearer ${token}' ${base}/agents`,
   ''

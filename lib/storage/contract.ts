@@ -188,6 +188,20 @@ export function testFinStorage (name: string, factory: FinStorageFactory, parent
       t.equal((await storage.listMessages(conversation.id))?.length, 4, 'initial, fin1, user, burst: nothing else')
     })
 
+    t.test('listConversations: most recently updated first, limited', async (t) => {
+      const storage = await fresh(t)
+      t.same(await storage.listConversations(), [])
+      const a = await withConversation(storage, 'a')
+      const b = await withConversation(storage, 'b')
+      const c = await withConversation(storage, 'c')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await storage.createMessage(a.conversation.id, text('bump'))
+      const listed = await storage.listConversations()
+      t.same(listed.map((x) => x.id), [a.conversation.id, c.conversation.id, b.conversation.id])
+      t.same(listed[0], await storage.getConversation(a.conversation.id), 'full conversations')
+      t.same((await storage.listConversations({ limit: 2 })).map((x) => x.id), [a.conversation.id, c.conversation.id])
+    })
+
     t.test('a new message moves the conversation\'s updated_at', async (t) => {
       const storage = await fresh(t)
       const { conversation } = await withConversation(storage)

@@ -2,7 +2,7 @@ import { FinStorageUnavailableError } from '../errors.js'
 import type { FinStorage } from './types.js'
 
 const METHODS = [
-  'getUser', 'createUser', 'updateUser', 'listAgents', 'upsertAgent', 'getConversation', 'createConversation',
+  'getUser', 'createUser', 'updateUser', 'listAgents', 'upsertAgent', 'getConversation', 'listConversations', 'createConversation',
   'updateConversation', 'listMessages', 'createMessage'
 ] as const satisfies ReadonlyArray<keyof FinStorage>
 

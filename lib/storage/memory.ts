@@ -80,6 +80,14 @@ export class MemoryStorage implements FinStorage {
     return row === undefined ? null : this.#toConversation(row)
   }
 
+  async listConversations (options: { limit?: number } = {}): Promise<Conversation[]> {
+    // Insertion order breaks ties, newest first, like SQLite's rowid.
+    return [...this.#conversations.values()].reverse()
+      .sort((a, b) => (a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0))
+      .slice(0, options.limit ?? 50)
+      .map((row) => this.#toConversation(row))
+  }
+
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
     const existing = input.object_id === undefined ? undefined : this.#conversationIdByObjectId.get(input.object_id)
     if (existing !== undefined) {

@@ -49,20 +49,44 @@ export function migrations (p: string): string[] {
       created_at TEXT NOT NULL
     );
     CREATE INDEX ${p}messages_by_conversation ON ${p}messages (conversation_id, seq);
+    `,
+    `CREATE INDEX ${p}conversations_by_update ON ${p}conversations (updated_at);`
+  ]
+}
+
+/** The notify outbox's tables: one row per conversation with a pending, in-flight or failed sync. */
+export function outboxMigrations (p: string): string[] {
+  return [
+    `
+    CREATE TABLE ${p}outbox (
+      conversation_id TEXT PRIMARY KEY,
+      state TEXT NOT NULL,
+      due_at INTEGER NOT NULL,
+      first_at INTEGER NOT NULL,
+      attempt INTEGER NOT NULL DEFAULT 0,
+      dirty INTEGER NOT NULL DEFAULT 0,
+      lease_until INTEGER,
+      last_status INTEGER,
+      last_error TEXT,
+      updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX ${p}outbox_due ON ${p}outbox (state, due_at);
     `
   ]
 }
 
-/** Brings the database to the latest schema version; safe to run on every start, from several processes. */
-export function migrate (db: Database, prefix: string): number {
-  db.exec(`CREATE TABLE IF NOT EXISTS ${prefix}migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`)
-  const steps = migrations(prefix)
+/**
+ * Brings the database to the latest version of `steps`, recorded in `versionTable`; safe to run on every start,
+ * from several processes.
+ */
+export function migrate (db: Database, versionTable: string, steps: string[]): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS ${versionTable} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`)
   const apply = db.transaction(() => {
-    const row = db.prepare(`SELECT MAX(version) AS version FROM ${prefix}migrations`).get() as { version: number | null }
+    const row = db.prepare(`SELECT MAX(version) AS version FROM ${versionTable}`).get() as { version: number | null }
     let version = row.version ?? 0
     for (; version < steps.length; version++) {
       db.exec(steps[version]!)
-      db.prepare(`INSERT INTO ${prefix}migrations (version, applied_at) VALUES (?, ?)`).run(version + 1, new Date().toISOString())
+      db.prepare(`INSERT INTO ${versionTable} (version, applied_at) VALUES (?, ?)`).run(version + 1, new Date().toISOString())
     }
     return version
   })

@@ -4,7 +4,7 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
 import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Agent, Conversation, EndUser, Message } from '../schemas/models.js'
 import { mergeAttributes, newId, toAgent, userAuthor, type UserRow } from './records.js'
-import { migrate } from './sqlite-migrations.js'
+import { migrate, migrations } from './sqlite-migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -64,7 +64,7 @@ interface UserRecordRow {
   attributes: string | null
 }
 
-const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/
+export const TABLE_PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/
 
 /**
  * FinStorage on SQLite (better-sqlite3): the embedded default for a single instance. WAL journal, prepared
@@ -79,7 +79,7 @@ export class SqliteStorage implements FinStorage {
 
   constructor (options: SqliteStorageOptions) {
     const prefix = options.tablePrefix ?? 'fin_'
-    if (!PREFIX.test(prefix)) throw new FinOptionsError('tablePrefix must be letters, digits and "_"')
+    if (!TABLE_PREFIX.test(prefix)) throw new FinOptionsError('tablePrefix must be letters, digits and "_"')
     if ((options.path === undefined) === (options.database === undefined)) throw new FinOptionsError('give SqliteStorage a `path` or a `database`')
     if (options.path !== undefined && options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
     this.db = options.database ?? new BetterSqlite3(options.path!)
@@ -89,7 +89,7 @@ export class SqliteStorage implements FinStorage {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     this.db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`)
     this.db.pragma('foreign_keys = ON')
-    migrate(this.db, prefix)
+    migrate(this.db, `${prefix}migrations`, migrations(prefix))
     this.#s = prepare(this.db, prefix)
   }
 
@@ -127,6 +127,10 @@ export class SqliteStorage implements FinStorage {
   async getConversation (id: string): Promise<Conversation | null> {
     const row = this.#s.getConversation.get(id) as ConversationJoin | undefined
     return row === undefined ? null : toConversation(row)
+  }
+
+  async listConversations (options: { limit?: number } = {}): Promise<Conversation[]> {
+    return (this.#s.listConversations.all(options.limit ?? 50) as ConversationJoin[]).map(toConversation)
   }
 
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
@@ -275,6 +279,7 @@ function prepare (db: Database, p: string) {
       ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, photo_url = excluded.photo_url, alias = excluded.alias`,
     getConversation: `${conversationSelect} WHERE c.id = ?`,
     getConversationByObjectId: `${conversationSelect} WHERE c.object_id = ?`,
+    listConversations: `${conversationSelect} ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
     conversationExists: `SELECT 1 FROM ${p}conversations WHERE id = ?`,
     insertConversation: `INSERT INTO ${p}conversations (id, object_id, user_id, status, title, tags, attributes, initial_message_id, created_at, updated_at)
       VALUES (?, ?, ?, 'open', ?, '[]', ?, ?, ?, ?)`,
@@ -345,3 +350,5 @@ function toMessage (row: MessageRow): Message {
     attachments: JSON.parse(row.attachments)
   }
 }
+
+export { SqliteOutbox, type SqliteOutboxOptions } from '../notify/sqlite-outbox.js'

@@ -102,6 +102,8 @@ export interface FinStorage {
   /** Adds or replaces an agent: how the host app keeps the agent list (get_agents) current. */
   upsertAgent (agent: AgentRecord): Promise<AgentRecord>
   getConversation (id: string): Promise<Conversation | null>
+  /** The most recently updated first, at most `limit` (default 50): for the host's own views, e.g. an agent console. */
+  listConversations (options?: { limit?: number }): Promise<Conversation[]>
   /** Throws FinUserNotFoundError for an unknown user, FinAgentNotFoundError for an unknown agent author. */
   createConversation (conversation: NewConversation): Promise<Created<CreatedConversation>>
   /** Throws FinAgentNotFoundError for an unknown assignee, FinUserMismatchError for another conversation's user. */

@@ -21,10 +21,26 @@ function walkthrough (): string {
 }
 
 t.test('configuration from env, with clear errors', async (t) => {
-  const config = readConfig({ FIN_API_TOKEN: ' a, b ,', PORT: '8080', FIN_RATE_LIMIT: '0', HOST: '0.0.0.0', FIN_DB_PATH: '/x/y.db' })
-  t.same(config, { host: '0.0.0.0', port: 8080, tokens: ['a', 'b'], tokenGenerated: false, dbPath: '/x/y.db', rateLimit: 0 })
+  const config = readConfig({
+    FIN_API_TOKEN: ' a, b ,', PORT: '8080', FIN_RATE_LIMIT: '0', HOST: '0.0.0.0', FIN_DB_PATH: '/x/y.db', CONSOLE_TOKEN: 'c', FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'eu'
+  })
+  t.same(config, {
+    host: '0.0.0.0',
+    port: 8080,
+    tokens: ['a', 'b'],
+    tokenGenerated: false,
+    dbPath: '/x/y.db',
+    rateLimit: 0,
+    consoleToken: 'c',
+    consoleTokenGenerated: false,
+    notify: { integrationId: 'i', webhookKey: 'k', region: 'eu', baseUrl: undefined }
+  })
+  t.match(readConfig({ FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_BASE_URL: 'http://127.0.0.1:9' }).notify, { region: 'us', baseUrl: 'http://127.0.0.1:9' })
+  t.throws(() => readConfig({ FIN_INTEGRATION_ID: 'i' }), /both FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY/)
+  t.throws(() => readConfig({ FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'mars' }), /FIN_REGION/)
   const defaults = readConfig({})
-  t.match(defaults, { host: '127.0.0.1', port: 3000, tokenGenerated: true, dbPath: './data/helpdesk.db', rateLimit: undefined })
+  t.match(defaults, { host: '127.0.0.1', port: 3000, tokenGenerated: true, dbPath: './data/helpdesk.db', rateLimit: undefined, consoleTokenGenerated: true, notify: undefined })
+  t.not(defaults.consoleToken, defaults.tokens[0], 'the console has its own token')
   t.match(defaults.tokens, [/^[\w-]{32}$/], 'a generated token')
   t.throws(() => readConfig({ PORT: 'eighty' }), /PORT must be an integer/)
   t.throws(() => readConfig({ FIN_RATE_LIMIT: '-1' }), /FIN_RATE_LIMIT/)

@@ -1,4 +1,4 @@
 import { MemoryStorage } from '../../lib/index.js'
-import { testFinStorage } from '../../lib/storage/contract.js'
+import { testFinStorage } from '../../lib/testing.js'
 
 await testFinStorage('MemoryStorage', () => new MemoryStorage())

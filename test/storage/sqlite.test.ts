@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
 import { SqliteStorage } from '../../lib/storage/sqlite.js'
-import { testFinStorage } from '../../lib/storage/contract.js'
+import { testFinStorage } from '../../lib/testing.js'
 import { buildApp, FIN_AGENT } from '../fixtures/app.js'
 import { client, conversationInput } from '../fixtures/client.js'
 
@@ -21,9 +21,9 @@ t.test('WAL, migrations recorded, folder created', async (t) => {
   t.teardown(() => storage.close())
   t.ok(existsSync(path))
   t.equal(storage.db.pragma('journal_mode', { simple: true }), 'wal')
-  t.same(storage.db.prepare('SELECT version FROM fin_migrations').all(), [{ version: 1 }])
+  t.same(storage.db.prepare('SELECT version FROM fin_migrations').all(), [{ version: 1 }, { version: 2 }])
   const again = new SqliteStorage({ path })
-  t.same(again.db.prepare('SELECT version FROM fin_migrations').all(), [{ version: 1 }], 'reopening applies nothing twice')
+  t.same(again.db.prepare('SELECT version FROM fin_migrations').all(), [{ version: 1 }, { version: 2 }], 'reopening applies nothing twice')
   await again.close()
 })
 

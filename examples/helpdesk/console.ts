@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import fastifyBearerAuth from '@fastify/bearer-auth'
+import { Type } from '@sinclair/typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import {
+  applyFinConventions, FinAgentNotFoundError, FinConversationNotFoundError, FinEmptyMessageError, FinUnauthorizedError,
+  sanitizeFinHtml, schemas, type FinStorage
+} from '../../lib/index.js'
+
+export interface ConsoleOptions {
+  storage: FinStorage
+  /** Bearer token of the console: the agents' side, never one of Fin's tokens. */
+  token: string
+}
+
+const Params = Type.Object({ id: schemas.Id })
+
+/**
+ * The human-agent side of the example helpdesk: agents read conversations, reply, type and reassign; every change
+ * is reported to Fin with notifyFin (a sync), typing with notifyFin.typing.
+ */
+export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { storage, token }) => {
+  applyFinConventions(app)
+  await app.register(fastifyBearerAuth, { addHook: false, keys: [token], verifyErrorLogLevel: 'info' })
+  app.addHook('onRequest', (request, reply, done) => {
+    app.verifyBearerAuth!(request, reply, (err) => {
+      if (err === undefined || err === null) return done()
+      done(new FinUnauthorizedError('Missing or invalid console token'))
+    })
+  })
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  routes.get('/console/conversations', async () => storage.listConversations({ limit: 100 }))
+
+  routes.get('/console/conversations/:id/messages', { schema: { params: Params } }, async (request) => {
+    const messages = await storage.listMessages(request.params.id)
+    if (messages === null) throw new FinConversationNotFoundError(request.params.id)
+    return messages
+  })
+
+  routes.post('/console/conversations/:id/messages', {
+    schema: {
+      params: Params,
+      body: Type.Object({
+        author_id: schemas.Id,
+        body: Type.String({ minLength: 1, maxLength: 100_000 }),
+        visibility: Type.Optional(schemas.MessageVisibility)
+      })
+    }
+  }, async (request, reply) => {
+    const body = sanitizeFinHtml(request.body.body)
+    if (body.trim() === '') throw new FinEmptyMessageError('body/body holds nothing once sanitized')
+    const created = await storage.createMessage(request.params.id, {
+      author: { id: request.body.author_id, user_type: 'agent' },
+      body,
+      visibility: request.body.visibility ?? 'public',
+      attachments: []
+    })
+    if (created === null) throw new FinConversationNotFoundError(request.params.id)
+    await syncFin(app, request.params.id)
+    return reply.code(201).send(created.value)
+  })
+
+  routes.post('/console/conversations/:id/typing', {
+    schema: { params: Params, body: Type.Object({ agent_id: schemas.Id }) }
+  }, async (request, reply) => {
+    if (await storage.getConversation(request.params.id) === null) throw new FinConversationNotFoundError(request.params.id)
+    const agent = (await storage.listAgents()).find((a) => a.id === request.body.agent_id)
+    if (agent === undefined) throw new FinAgentNotFoundError(request.body.agent_id)
+    const sent = app.fin.get().notifier === undefined ? false : await app.notifyFin.typing(request.params.id, agent)
+    return reply.code(202).send({ typing: sent })
+  })
+
+  routes.patch('/console/conversations/:id', {
+    schema: {
+      params: Params,
+      body: Type.Object({
+        status: Type.Optional(schemas.ConversationStatus),
+        assignee_id: Type.Optional(schemas.Nullable(schemas.Id))
+      }, { minProperties: 1 })
+    }
+  }, async (request) => {
+    const updated = await storage.updateConversation(request.params.id, request.body)
+    if (updated === null) throw new FinConversationNotFoundError(request.params.id)
+    await syncFin(app, request.params.id)
+    return updated.conversation
+  })
+}
+
+/** Tells Fin to sync, when this helpdesk is connected to Fin (FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY set). */
+async function syncFin (app: FastifyInstance, conversationId: string): Promise<void> {
+  if (app.fin.get().notifier !== undefined) await app.notifyFin(conversationId)
+}

@@ -1,0 +1,275 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { FinNotifyClosedError, FinValidationError } from '../errors.js'
+import type { FinEvents } from '../events.js'
+import { backoffDelay } from './backoff.js'
+import type { ResolvedNotifyOptions } from './options.js'
+import type { OutboxEntry } from './outbox.js'
+import { postEvent } from './webhook.js'
+
+/** The agent shown as typing: Fin requires all four fields. */
+export interface TypingAgent {
+  id: string
+  name: string
+  email: string
+  user_type?: 'agent'
+}
+
+export interface NotifyStats {
+  /** Syncs waiting in the outbox (coalescing, or between retries). */
+  pending: number
+  /** Webhook calls under way in this process. */
+  in_flight: number
+  /** Webhook calls Fin accepted since this process started. */
+  delivered: number
+  /** Syncs given up on, kept in the outbox for inspection until the next call for their conversation. */
+  failed: number
+}
+
+export interface NotifyFailure {
+  conversation_id: string
+  attempts: number
+  status: number | null
+  reason: string
+  failed_at: string
+}
+
+/**
+ * Delivers one integration's conversation events to Fin. Syncs go through the outbox: coalesced per conversation,
+ * retried with capped exponential backoff and full jitter until `maxAge`, at least once. Typing events are
+ * throttled, never stored, and dropped once stale. See docs/notify.md.
+ */
+export class FinNotifier {
+  readonly #o: ResolvedNotifyOptions
+  readonly #integration: string
+  readonly #events: FinEvents
+  readonly #log: FastifyBaseLogger
+  readonly #syncs = new Map<string, AbortController>()
+  readonly #typing = new Set<AbortController>()
+  readonly #typingTimers = new Set<unknown>()
+  readonly #typingLast = new Map<string, number>()
+  readonly #tasks = new Set<Promise<void>>()
+  #timer: unknown = undefined
+  #timerAt = Infinity
+  #pumping = false
+  #again = false
+  #closed = false
+  #delivered = 0
+
+  constructor (options: ResolvedNotifyOptions, integration: string, events: FinEvents, log: FastifyBaseLogger) {
+    this.#o = options
+    this.#integration = integration
+    this.#events = events
+    this.#log = log
+  }
+
+  /** Picks up what an earlier run left in the outbox, then starts delivering. */
+  async start (): Promise<void> {
+    await this.#o.outbox.recover?.(this.#o.clock.now())
+    this.#kick()
+  }
+
+  /** Accepts a sync for the conversation: resolves once it is in the outbox, not when Fin answers. */
+  async sync (conversationId: string): Promise<void> {
+    if (this.#closed) throw new FinNotifyClosedError()
+    assertId(conversationId, 'conversationId')
+    const now = this.#o.clock.now()
+    await this.#o.outbox.request(conversationId, now, this.#o.coalesceWindow)
+    this.#wakeAt(now + this.#o.coalesceWindow)
+  }
+
+  /** Sends a typing indicator now; false when one for this conversation and agent went out within the throttle. */
+  async typing (conversationId: string, agent: TypingAgent): Promise<boolean> {
+    if (this.#closed) throw new FinNotifyClosedError()
+    assertId(conversationId, 'conversationId')
+    for (const field of ['id', 'name', 'email'] as const) assertId(agent?.[field], `agent.${field}`)
+    const now = this.#o.clock.now()
+    const key = `${conversationId}\u0000${agent.id}`
+    const last = this.#typingLast.get(key)
+    if (last !== undefined && now - last < this.#o.typingThrottle) return false
+    this.#typingLast.set(key, now)
+    if (this.#typingLast.size > 10_000) {
+      for (const [k, at] of this.#typingLast) if (now - at >= this.#o.typingThrottle) this.#typingLast.delete(k)
+    }
+    this.#track(this.#sendTyping(conversationId, { id: agent.id, user_type: 'agent', name: agent.name, email: agent.email }, now, 1))
+    return true
+  }
+
+  async stats (): Promise<NotifyStats> {
+    const counts = await this.#o.outbox.counts()
+    return { pending: counts.pending, in_flight: this.#syncs.size + this.#typing.size, delivered: this.#delivered, failed: counts.failed }
+  }
+
+  async failures (): Promise<NotifyFailure[]> {
+    return (await this.#o.outbox.failures()).map((entry) => ({
+      conversation_id: entry.conversation_id,
+      attempts: entry.attempt,
+      status: entry.last_status,
+      reason: entry.last_error ?? 'unknown',
+      failed_at: new Date(entry.updated_at).toISOString()
+    }))
+  }
+
+  /**
+   * Stops taking events, lets in-flight deliveries finish within `drainTimeout`, then abandons the rest to the
+   * outbox (due again at once, for the next start) and drops pending typing retries.
+   */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#o.clock.clearTimeout(this.#timer)
+    for (const timer of this.#typingTimers) this.#o.clock.clearTimeout(timer)
+    let deadline: NodeJS.Timeout | undefined
+    const timedOut = await Promise.race([
+      Promise.allSettled([...this.#tasks]).then(() => false),
+      new Promise<boolean>((resolve) => { deadline = setTimeout(() => resolve(true), this.#o.drainTimeout) })
+    ])
+    clearTimeout(deadline)
+    if (timedOut) {
+      const abandoned = [...this.#syncs.keys()]
+      for (const controller of [...this.#syncs.values(), ...this.#typing]) controller.abort()
+      await this.#o.outbox.release(abandoned, this.#o.clock.now())
+      await Promise.allSettled([...this.#tasks])
+      if (abandoned.length > 0) this.#log.warn({ conversations: abandoned }, 'fastify-fin-helpdesk: syncs still in flight at close went back to the outbox')
+    }
+    if (this.#o.ownsOutbox) await this.#o.outbox.close?.()
+  }
+
+  #wakeAt (at: number): void {
+    if (this.#closed || at >= this.#timerAt) return
+    this.#o.clock.clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timerAt = Infinity
+      this.#kick()
+    }, Math.max(0, at - this.#o.clock.now()))
+  }
+
+  async #pump (): Promise<void> {
+    if (this.#closed) return
+    if (this.#pumping) {
+      this.#again = true
+      return
+    }
+    this.#pumping = true
+    const { outbox, clock } = this.#o
+    try {
+      do {
+        this.#again = false
+        const free = this.#o.concurrency - this.#syncs.size
+        if (free > 0) {
+          for (const entry of await outbox.claim(clock.now(), free, this.#o.lease)) {
+            // A lease that ran out while our own call is still under way: keep one call per conversation.
+            if (!this.#syncs.has(entry.conversation_id)) this.#track(this.#deliver(entry))
+          }
+        }
+      } while (this.#again && !this.#closed)
+      const next = await outbox.nextDueAt()
+      const now = clock.now()
+      // At capacity, work that is already due waits for a delivery to finish (which wakes the loop): arming a
+      // timer for it would spin.
+      const atCapacity = this.#syncs.size >= this.#o.concurrency
+      const wake = next === null || (atCapacity && next <= now) ? Infinity : next
+      this.#wakeAt(Math.min(wake, now + this.#o.pollInterval))
+    } catch (err) {
+      this.#log.error({ err }, 'fastify-fin-helpdesk: the notify outbox failed; retrying')
+      this.#wakeAt(clock.now() + this.#o.pollInterval)
+    } finally {
+      this.#pumping = false
+    }
+  }
+
+  async #deliver (entry: OutboxEntry): Promise<void> {
+    const { outbox, clock } = this.#o
+    const id = entry.conversation_id
+    const controller = new AbortController()
+    this.#syncs.set(id, controller)
+    const attempt = entry.attempt + 1
+    const started = clock.now()
+    try {
+      const result = await postEvent(this.#o.url, this.#o.webhookKey, { conversation_id: id }, this.#o.timeout, controller.signal, () => clock.now())
+      if (controller.signal.aborted) return // abandoned at close: released to the outbox
+      const now = clock.now()
+      if (result.outcome === 'accepted') {
+        const again = await outbox.complete(id, now, this.#o.coalesceWindow)
+        this.#delivered++
+        this.#events.emit('notify.sent', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, latency_ms: now - started })
+        if (again) this.#wakeAt(now + this.#o.coalesceWindow)
+        return
+      }
+      if (result.outcome === 'retry') {
+        const delay = result.retryAfter ?? backoffDelay(attempt, this.#o.baseDelay, this.#o.maxDelay, this.#o.random)
+        if (now + delay - entry.first_at <= this.#o.maxAge) {
+          await outbox.reschedule(id, now + delay, attempt, result.status, result.error, now)
+          this.#events.emit('notify.retry', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, error: result.error, delay_ms: delay })
+          this.#log.warn({ conversation: id, attempt, status: result.status, error: result.error, delay }, 'fastify-fin-helpdesk: Fin webhook failed, will retry')
+          this.#wakeAt(now + delay)
+          return
+        }
+      }
+      const reason = result.outcome === 'rejected'
+        ? `rejected by Fin: ${result.error}`
+        : `gave up after ${attempt} attempts (max age ${this.#o.maxAge} ms): ${result.error}`
+      await outbox.fail(id, attempt, result.status, reason, now)
+      this.#events.emit('notify.failed', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, reason })
+      this.#log.error({ conversation: id, attempt, status: result.status, reason }, 'fastify-fin-helpdesk: gave up notifying Fin')
+    } catch (err) {
+      // The outbox failed to record the outcome: the entry stays claimed and comes back when its lease ends.
+      this.#log.error({ err, conversation: id }, 'fastify-fin-helpdesk: could not record a delivery in the outbox')
+    } finally {
+      this.#syncs.delete(id)
+      this.#kick()
+    }
+  }
+
+  async #sendTyping (conversationId: string, agent: Required<TypingAgent>, createdAt: number, attempt: number): Promise<void> {
+    const controller = new AbortController()
+    this.#typing.add(controller)
+    const base = { integration: this.#integration, kind: 'typing' as const, conversation_id: conversationId, attempt }
+    try {
+      const body = { conversation_id: conversationId, event_type: 'agent_typing', data: { agent } }
+      const started = this.#o.clock.now()
+      const result = await postEvent(this.#o.url, this.#o.webhookKey, body, this.#o.timeout, controller.signal, () => this.#o.clock.now())
+      if (controller.signal.aborted) return
+      const now = this.#o.clock.now()
+      if (result.outcome === 'accepted') {
+        this.#events.emit('notify.sent', { ...base, status: result.status, latency_ms: now - started })
+        return
+      }
+      let reason = `rejected by Fin: ${result.error}`
+      if (result.outcome === 'retry') {
+        const delay = result.retryAfter ?? backoffDelay(attempt, this.#o.baseDelay, this.#o.maxDelay, this.#o.random)
+        if (now + delay - createdAt < this.#o.typingStaleAfter && !this.#closed) {
+          this.#events.emit('notify.retry', { ...base, status: result.status, error: result.error, delay_ms: delay })
+          const timer = this.#o.clock.setTimeout(() => {
+            this.#typingTimers.delete(timer)
+            this.#track(this.#sendTyping(conversationId, agent, createdAt, attempt + 1))
+          }, delay)
+          this.#typingTimers.add(timer)
+          return
+        }
+        reason = `dropped: stale after ${now - createdAt} ms (${result.error})`
+      }
+      this.#events.emit('notify.failed', { ...base, status: result.status, reason })
+      this.#log.warn({ conversation: conversationId, reason }, 'fastify-fin-helpdesk: typing event not delivered')
+    } finally {
+      this.#typing.delete(controller)
+    }
+  }
+
+  #track (task: Promise<void>): void {
+    this.#tasks.add(task)
+    const forget = (): void => { this.#tasks.delete(task) }
+    task.then(forget, forget)
+  }
+
+  /** Runs the delivery loop without waiting for it (it reports its own failures). */
+  #kick (): void {
+    this.#pump().catch((err: unknown) => this.#log.error({ err }, 'fastify-fin-helpdesk: notify loop failed'))
+  }
+}
+
+function assertId (value: unknown, name: string): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
+    throw new FinValidationError(`${name} must be a non-empty string of at most 255 characters`)
+  }
+}

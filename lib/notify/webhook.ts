@@ -1,0 +1,49 @@
+import { retryAfterMs } from './backoff.js'
+
+/** What a webhook call came to. */
+export type WebhookResult =
+  | { outcome: 'accepted', status: number }
+  | { outcome: 'retry', status: number | null, error: string, retryAfter: number | undefined }
+  | { outcome: 'rejected', status: number, error: string }
+
+export const REGION_BASE_URLS = {
+  us: 'https://api.intercom.io/hooks/standalone',
+  eu: 'https://api.eu.intercom.io/hooks/standalone',
+  au: 'https://api.au.intercom.io/hooks/standalone'
+} as const
+
+export type FinRegion = keyof typeof REGION_BASE_URLS
+
+/** The Fin webhook of one integration: {base}/custom_helpdesk_conversation_event/{integration_id}. */
+export function webhookUrl (base: string, integrationId: string): string {
+  return `${base.replace(/\/+$/, '')}/custom_helpdesk_conversation_event/${encodeURIComponent(integrationId)}`
+}
+
+/**
+ * POSTs one event. Node's fetch keeps connections alive between calls. 5xx, 408, 429, timeouts and network errors
+ * are worth retrying; any other 4xx is not (the request itself is wrong: key, integration id, payload).
+ */
+export async function postEvent (url: string, webhookKey: string, body: object, timeout: number, signal: AbortSignal, now: () => number): Promise<WebhookResult> {
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-webhook-key': webhookKey },
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)])
+    })
+  } catch (err) {
+    const error = err as Error & { cause?: { code?: string } }
+    const reason = error.name === 'TimeoutError' ? `timeout after ${timeout} ms` : (error.cause?.code ?? error.message)
+    return { outcome: 'retry', status: null, error: reason, retryAfter: undefined }
+  }
+  // Read the body so the connection goes back to the pool.
+  const text = await response.text().catch(() => '')
+  const { status } = response
+  if (status >= 200 && status < 300) return { outcome: 'accepted', status }
+  const error = `HTTP ${status}${text === '' ? '' : `: ${text.slice(0, 200)}`}`
+  if (status >= 500 || status === 408 || status === 429) {
+    return { outcome: 'retry', status, error, retryAfter: retryAfterMs(response.headers.get('retry-after'), now()) }
+  }
+  return { outcome: 'rejected', status, error }
+}

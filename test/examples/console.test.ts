@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildHelpdesk } from '../../examples/helpdesk/app.js'
+import { readConfig } from '../../examples/helpdesk/config.js'
+import { until } from '../fixtures/clock.js'
+import { FakeFin } from '../fixtures/fake-fin.js'
+import { startHelpdesk } from '../fixtures/spawn.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'fin-console-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+const FIN = { authorization: 'Bearer fin-token' }
+const CONSOLE = { authorization: 'Bearer console-token' }
+
+async function freePort (): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as { port: number }
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  return port
+}
+
+t.test('the console drives the right webhooks, end to end', async (t) => {
+  const fin = await FakeFin.start(t)
+  const config = readConfig({
+    FIN_API_TOKEN: 'fin-token',
+    CONSOLE_TOKEN: 'console-token',
+    FIN_DB_PATH: join(dir, 'e2e.db'),
+    FIN_INTEGRATION_ID: 'int_123',
+    FIN_WEBHOOK_KEY: 'hook-key',
+    FIN_BASE_URL: fin.url
+  })
+  const app = await buildHelpdesk(config, false)
+  t.teardown(() => app.close())
+
+  // Fin starts a conversation.
+  const user = (await app.inject({ method: 'POST', url: '/api/fin/user', headers: FIN, payload: { name: 'Jane', email: 'jane@example.com' } })).json()
+  const { conversation } = (await app.inject({ method: 'POST', url: '/api/fin/conversation', headers: FIN, payload: { user_id: user.id, initial_message: { body: '<p>Help</p>' } } })).json()
+  const id = conversation.id as string
+
+  t.test('separate credentials', async (t) => {
+    t.equal((await app.inject({ url: '/console/conversations' })).statusCode, 401)
+    const withFinToken = await app.inject({ url: '/console/conversations', headers: FIN })
+    t.match(withFinToken.json(), { statusCode: 401, code: 'FIN_ERR_UNAUTHORIZED' }, 'Fin\'s token is not a console token')
+    t.equal(withFinToken.headers['www-authenticate'], 'Bearer error="invalid_token"')
+    t.equal((await app.inject({ url: '/api/fin/agents', headers: CONSOLE })).statusCode, 401, 'and the console token is not Fin\'s')
+  })
+
+  const listed = await app.inject({ url: '/console/conversations', headers: CONSOLE })
+  t.match(listed.json(), [{ id, user: { id: user.id } }])
+
+  const reply = await app.inject({
+    method: 'POST',
+    url: `/console/conversations/${id}/messages`,
+    headers: CONSOLE,
+    payload: { author_id: 'agent_sarah', body: '<p>Hi Jane, I can help.</p><script>x()</script>' }
+  })
+  t.equal(reply.statusCode, 201)
+  t.match(reply.json(), { conversation_id: id, body: '<p>Hi Jane, I can help.</p>', visibility: 'public', author: { id: 'agent_sarah', user_type: 'agent', name: 'Sarah Johnson' } })
+  const [sync] = await fin.waitFor(1)
+  t.match(sync, { path: '/custom_helpdesk_conversation_event/int_123', headers: { 'x-webhook-key': 'hook-key' }, body: { conversation_id: id } })
+  t.same(sync!.body, { conversation_id: id })
+
+  // Fin pulls what changed.
+  const pulled = await app.inject({ url: `/api/fin/messages?conversation_id=${id}&after_id=${reply.json().id}`, headers: FIN })
+  t.same(pulled.json(), [])
+  const all = (await app.inject({ url: `/api/fin/messages?conversation_id=${id}`, headers: FIN })).json()
+  t.same(all.map((m: { body: string }) => m.body), ['<p>Help</p>', '<p>Hi Jane, I can help.</p>'])
+
+  const typing = await app.inject({ method: 'POST', url: `/console/conversations/${id}/typing`, headers: CONSOLE, payload: { agent_id: 'agent_sarah' } })
+  t.equal(typing.statusCode, 202)
+  t.same(typing.json(), { typing: true })
+  const [, typed] = await fin.waitFor(2)
+  t.same(typed!.body, { conversation_id: id, event_type: 'agent_typing', data: { agent: { id: 'agent_sarah', user_type: 'agent', name: 'Sarah Johnson', email: 'sarah@helpdesk.example' } } })
+  t.same((await app.inject({ method: 'POST', url: `/console/conversations/${id}/typing`, headers: CONSOLE, payload: { agent_id: 'agent_sarah' } })).json(), { typing: false }, 'throttled')
+
+  const patched = await app.inject({ method: 'PATCH', url: `/console/conversations/${id}`, headers: CONSOLE, payload: { status: 'closed', assignee_id: 'agent_omar' } })
+  t.equal(patched.statusCode, 200)
+  t.match(patched.json(), { id, status: 'closed', assignee: { id: 'agent_omar' } })
+  const events = await fin.waitFor(3)
+  t.same(events[2]!.body, { conversation_id: id }, 'a sync after the change')
+  const conversationNow = (await app.inject({ url: `/api/fin/conversation?conversation_id=${id}`, headers: FIN })).json()
+  t.match(conversationNow, { status: 'closed', assignee: { id: 'agent_omar' } })
+
+  t.test('bad input gets the same coded 4xx as the Fin API, and writes nothing', async (t) => {
+    const cases: Array<[string, string, unknown, number, string]> = [
+      ['PATCH', `/console/conversations/${id}`, {}, 400, 'FIN_ERR_VALIDATION'],
+      ['PATCH', `/console/conversations/${id}`, { status: 'archived' }, 400, 'FIN_ERR_VALIDATION'],
+      ['PATCH', `/console/conversations/${id}`, { assignee_id: 'ghost' }, 404, 'FIN_ERR_AGENT_NOT_FOUND'],
+      ['PATCH', '/console/conversations/ghost', { status: 'open' }, 404, 'FIN_ERR_CONVERSATION_NOT_FOUND'],
+      ['POST', `/console/conversations/${id}/messages`, { body: 'x' }, 400, 'FIN_ERR_VALIDATION'],
+      ['POST', `/console/conversations/${id}/messages`, { author_id: 'ghost', body: 'x' }, 404, 'FIN_ERR_AGENT_NOT_FOUND'],
+      ['POST', `/console/conversations/${id}/messages`, { author_id: 'agent_sarah', body: '<script>x</script>' }, 400, 'FIN_ERR_EMPTY_MESSAGE'],
+      ['POST', `/console/conversations/${id}/messages`, { author_id: 'agent_sarah', body: 42 }, 400, 'FIN_ERR_VALIDATION'],
+      ['POST', '/console/conversations/ghost/messages', { author_id: 'agent_sarah', body: 'x' }, 404, 'FIN_ERR_CONVERSATION_NOT_FOUND'],
+      ['POST', `/console/conversations/${id}/typing`, { agent_id: 'ghost' }, 404, 'FIN_ERR_AGENT_NOT_FOUND'],
+      ['POST', '/console/conversations/ghost/typing', { agent_id: 'agent_sarah' }, 404, 'FIN_ERR_CONVERSATION_NOT_FOUND'],
+      ['GET', '/console/conversations/ghost/messages', undefined, 404, 'FIN_ERR_CONVERSATION_NOT_FOUND']
+    ]
+    for (const [method, url, payload, status, code] of cases) {
+      const res = await app.inject({ method: method as 'GET', url, headers: CONSOLE, ...(payload === undefined ? {} : { payload: payload as object }) })
+      t.equal(res.statusCode, status, `${method} ${url} ${JSON.stringify(payload)}`)
+      t.equal(res.json().code, code)
+    }
+    const malformed = await app.inject({ method: 'POST', url: `/console/conversations/${id}/messages`, headers: { ...CONSOLE, 'content-type': 'application/json' }, payload: '{"author_id":' })
+    t.match(malformed.json(), { statusCode: 400, code: 'FIN_ERR_INVALID_JSON' })
+    t.equal((await app.inject({ url: `/console/conversations/${id}/messages`, headers: CONSOLE })).json().length, 2, 'no message added')
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    t.equal(fin.received.length, 3, 'no webhook for refused input')
+  })
+})
+
+t.test('a sync accepted while Fin is down survives a SIGKILL and is delivered after restart', async (t) => {
+  const path = join(dir, 'crash.db')
+  const env = { FIN_DB_PATH: path, FIN_API_TOKEN: 'fin-token', CONSOLE_TOKEN: 'console-token', FIN_INTEGRATION_ID: 'int_1', FIN_WEBHOOK_KEY: 'k' }
+  const first = await startHelpdesk(t, { ...env, FIN_BASE_URL: `http://127.0.0.1:${await freePort()}` })
+  const post = async (base: string, url: string, headers: object, body: unknown) => (await fetch(`${base}${url}`, {
+    method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body)
+  }))
+  const user = await (await post(first.base, '/user', FIN, { name: 'Jane' })).json() as { id: string }
+  const created = await (await post(first.base, '/conversation', FIN, { user_id: user.id, initial_message: { body: 'hi' } })).json() as { conversation: { id: string } }
+  const reply = await post(first.origin, `/console/conversations/${created.conversation.id}/messages`, CONSOLE, { author_id: 'agent_sarah', body: 'On it.' })
+  t.equal(reply.status, 201, 'accepted while Fin is unreachable')
+  first.child.kill('SIGKILL')
+  await first.exited
+
+  const fin = await FakeFin.start(t)
+  const second = await startHelpdesk(t, { ...env, FIN_BASE_URL: fin.url })
+  const [event] = await fin.waitFor(1)
+  t.same(event!.body, { conversation_id: created.conversation.id }, 'delivered by the restarted process')
+  t.equal(event!.path, '/custom_helpdesk_conversation_event/int_1')
+  await until(() => fin.received.length >= 1, 'delivery')
+  second.child.kill('SIGTERM')
+  t.equal(await second.exited, 0)
+})

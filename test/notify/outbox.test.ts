@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { MemoryOutbox } from '../../lib/index.js'
+import { SqliteOutbox, SqliteStorage } from '../../lib/storage/sqlite.js'
+import { testFinOutbox } from '../../lib/testing.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'fin-outbox-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+
+await testFinOutbox('MemoryOutbox', () => new MemoryOutbox())
+await testFinOutbox('SqliteOutbox', () => new SqliteOutbox({ path: join(dir, `outbox-${++n}.db`) }))
+
+t.test('SqliteOutbox lives in SqliteStorage\'s database and keeps entries across reopening', async (t) => {
+  const path = join(dir, 'shared.db')
+  const storage = new SqliteStorage({ path })
+  const outbox = new SqliteOutbox({ database: storage.db })
+  await outbox.request('conv_1', 1000, 0)
+  await outbox.claim(1000, 10, 30_000)
+  await outbox.close()
+  t.ok(storage.db.open, 'the storage\'s database stays open')
+  await storage.close()
+
+  const reopened = new SqliteStorage({ path })
+  t.teardown(() => reopened.close())
+  const again = new SqliteOutbox({ database: reopened.db })
+  t.same(await again.counts(), { pending: 0, inflight: 1, failed: 0 }, 'the interrupted delivery is still there')
+  await again.recover(2000)
+  t.match(await again.claim(2000, 10, 30_000), [{ conversation_id: 'conv_1', state: 'inflight' }], 'and due again after recover')
+  const tables = (reopened.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)
+  t.ok(tables.includes('fin_outbox') && tables.includes('fin_users'), 'one database, both sets of tables')
+})

@@ -1,0 +1,102 @@
+import Fastify from 'fastify'
+import t from 'tap'
+import finHelpdesk, { FinNotifyNotConfiguredError, FinValidationError } from '../../lib/index.js'
+import { resolveNotifyOptions } from '../../lib/notify/options.js'
+import { until } from '../fixtures/clock.js'
+import { FakeFin } from '../fixtures/fake-fin.js'
+import { buildNotifyApp, INTEGRATION_ID, WEBHOOK_KEY } from '../fixtures/notify-app.js'
+
+const PATH = `/hooks/standalone/custom_helpdesk_conversation_event/${INTEGRATION_ID}`
+
+t.test('a sync: exact path, headers and payload', async (t) => {
+  const fin = await FakeFin.start(t)
+  const { app, events } = await buildNotifyApp(t, fin)
+  await app.notifyFin('conv_456')
+  const [event] = await fin.waitFor(1)
+  t.equal(event!.path, PATH)
+  t.equal(event!.headers['x-webhook-key'], WEBHOOK_KEY)
+  t.equal(event!.headers['content-type'], 'application/json')
+  t.same(event!.body, { conversation_id: 'conv_456' }, 'no event_type, no data')
+  await until(() => events['notify.sent'].length === 1, 'notify.sent')
+  t.match(events['notify.sent'][0], { integration: 'default', kind: 'sync', conversation_id: 'conv_456', attempt: 1, status: 200, latency_ms: Number })
+  t.same(await app.notifyFin.stats(), { pending: 0, in_flight: 0, delivered: 1, failed: 0 })
+})
+
+t.test('typing: exact payload with the agent\'s four fields', async (t) => {
+  const fin = await FakeFin.start(t)
+  const { app } = await buildNotifyApp(t, fin)
+  t.equal(await app.notifyFin.typing('conv_456', { id: 'agent_001', name: 'Sarah Johnson', email: 'sarah.johnson@company.com' }), true)
+  const [event] = await fin.waitFor(1)
+  t.equal(event!.path, PATH)
+  t.equal(event!.headers['x-webhook-key'], WEBHOOK_KEY)
+  t.same(event!.body, {
+    conversation_id: 'conv_456',
+    event_type: 'agent_typing',
+    data: { agent: { id: 'agent_001', user_type: 'agent', name: 'Sarah Johnson', email: 'sarah.johnson@company.com' } }
+  })
+})
+
+t.test('regions and the base URL override', async (t) => {
+  const url = (options: object) => resolveNotifyOptions({ integrationId: 'abc', webhookKey: 'k', ...options }).url
+  t.equal(url({}), 'https://api.intercom.io/hooks/standalone/custom_helpdesk_conversation_event/abc')
+  t.equal(url({ region: 'us' }), 'https://api.intercom.io/hooks/standalone/custom_helpdesk_conversation_event/abc')
+  t.equal(url({ region: 'eu' }), 'https://api.eu.intercom.io/hooks/standalone/custom_helpdesk_conversation_event/abc')
+  t.equal(url({ region: 'au' }), 'https://api.au.intercom.io/hooks/standalone/custom_helpdesk_conversation_event/abc')
+  t.equal(url({ region: 'eu', baseUrl: 'http://127.0.0.1:9/fin/' }), 'http://127.0.0.1:9/fin/custom_helpdesk_conversation_event/abc')
+  t.equal(resolveNotifyOptions({ integrationId: 'a/b c', webhookKey: 'k' }).url, 'https://api.intercom.io/hooks/standalone/custom_helpdesk_conversation_event/a%2Fb%20c')
+  t.throws(() => resolveNotifyOptions({ integrationId: '', webhookKey: 'k' }), { code: 'FIN_ERR_OPTIONS', message: /integrationId/ })
+  t.throws(() => resolveNotifyOptions({ integrationId: 'a', webhookKey: 'k', region: 'mars' as 'us' }), { code: 'FIN_ERR_OPTIONS', message: /region/ })
+  t.throws(() => resolveNotifyOptions({ integrationId: 'a', webhookKey: 'k', baseUrl: 'ftp://x' }), { code: 'FIN_ERR_OPTIONS', message: /baseUrl/ })
+  t.throws(() => resolveNotifyOptions({ integrationId: 'a', webhookKey: 'k', concurrency: 0 }), { code: 'FIN_ERR_OPTIONS', message: /concurrency/ })
+})
+
+t.test('connections to Fin are reused (keep-alive)', async (t) => {
+  const fin = await FakeFin.start(t)
+  const { app } = await buildNotifyApp(t, fin)
+  for (let i = 0; i < 10; i++) {
+    await app.notifyFin(`conv_${i}`)
+    await fin.waitFor(i + 1)
+    await until(async () => (await app.notifyFin.stats()).in_flight === 0, 'delivery')
+  }
+  t.equal(fin.connections, 1, '10 webhook calls over one connection')
+})
+
+t.test('bad calls are refused; unconfigured integrations say so', async (t) => {
+  const fin = await FakeFin.start(t)
+  const { app } = await buildNotifyApp(t, fin)
+  await t.rejects(app.notifyFin(''), FinValidationError)
+  await t.rejects(app.notifyFin(42 as unknown as string), { code: 'FIN_ERR_VALIDATION' })
+  await t.rejects(app.notifyFin.typing('c', { id: 'a', name: 'A' } as never), { code: 'FIN_ERR_VALIDATION', message: /agent\.email/ })
+  await t.rejects(app.notifyFin('c', { integration: 'other' }), { code: 'FIN_ERR_OPTIONS' })
+  const plain = Fastify()
+  t.teardown(() => plain.close())
+  await plain.register(finHelpdesk, { tokens: ['t'] })
+  await t.rejects(plain.notifyFin('c'), FinNotifyNotConfiguredError)
+  t.equal(fin.received.length, 0)
+})
+
+t.test('two integrations: notifyFin says which one it speaks for', async (t) => {
+  const finA = await FakeFin.start(t)
+  const finB = await FakeFin.start(t)
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(finHelpdesk, { name: 'brand-a', prefix: '/a', tokens: ['t'], notify: { integrationId: 'int_a', webhookKey: 'key_a', baseUrl: finA.url, coalesceWindow: 0 } })
+  await app.register(finHelpdesk, { name: 'brand-b', prefix: '/b', tokens: ['t'], notify: { integrationId: 'int_b', webhookKey: 'key_b', baseUrl: finB.url, coalesceWindow: 0 } })
+  await app.ready()
+  await app.notifyFin('conv_b', { integration: 'brand-b' })
+  await app.notifyFin('conv_a')
+  const [b] = await finB.waitFor(1)
+  const [a] = await finA.waitFor(1)
+  t.match(b, { path: '/custom_helpdesk_conversation_event/int_b', headers: { 'x-webhook-key': 'key_b' }, body: { conversation_id: 'conv_b' } })
+  t.match(a, { path: '/custom_helpdesk_conversation_event/int_a', headers: { 'x-webhook-key': 'key_a' }, body: { conversation_id: 'conv_a' } }, 'the default is the first registered')
+})
+
+t.test('the webhook key never reaches the logs', async (t) => {
+  const fin = await FakeFin.start(t)
+  fin.answer({ status: 500, body: 'boom' }, { status: 401, body: 'bad key' })
+  const { app, logs, events } = await buildNotifyApp(t, fin, { retry: { baseDelay: 1, maxDelay: 1 } })
+  await app.notifyFin('conv_1')
+  await until(() => events['notify.failed'].length === 1, 'the 401 is given up on')
+  t.ok(logs.some((line) => line.includes('will retry')) && logs.some((line) => line.includes('gave up')), 'failures are logged')
+  t.notOk(logs.some((line) => line.includes(WEBHOOK_KEY)), 'no log line holds the key')
+})
