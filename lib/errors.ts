@@ -21,6 +21,7 @@ export const FinEmptyMessageError = coded<[where: string]>()('FIN_ERR_EMPTY_MESS
 export const FinUserMismatchError = coded<[userId: string, conversationId: string]>()('FIN_ERR_USER_MISMATCH',
   'body/user/id %s is not the end-user of conversation %s', 400)
 export const FinUnauthorizedError = coded<[reason: string]>()('FIN_ERR_UNAUTHORIZED', '%s', 401)
+export const FinInvalidSignatureError = coded<[reason: string]>()('FIN_ERR_INVALID_SIGNATURE', 'Request signature refused: %s', 401)
 export const FinUserNotFoundError = coded<[userId: string]>()('FIN_ERR_USER_NOT_FOUND', 'User %s not found', 404)
 export const FinConversationNotFoundError = coded<[conversationId: string]>()('FIN_ERR_CONVERSATION_NOT_FOUND',
   'Conversation %s not found', 404)
@@ -51,6 +52,7 @@ const titles: Record<string, string> = {
   FIN_ERR_EMPTY_MESSAGE: 'Empty message',
   FIN_ERR_USER_MISMATCH: 'User does not match the conversation',
   FIN_ERR_UNAUTHORIZED: 'Unauthorized',
+  FIN_ERR_INVALID_SIGNATURE: 'Invalid request signature',
   FIN_ERR_USER_NOT_FOUND: 'User not found',
   FIN_ERR_CONVERSATION_NOT_FOUND: 'Conversation not found',
   FIN_ERR_AGENT_NOT_FOUND: 'Agent not found',

@@ -28,3 +28,5 @@ export { MemoryOutbox, type FinOutbox, type OutboxEntry, type OutboxCounts } fro
 export { systemClock, type FinNotifyOptions, type FinClock } from './notify/options.js'
 export { REGION_BASE_URLS, webhookUrl, type FinRegion } from './notify/webhook.js'
 export { applyFinConventions } from './conventions.js'
+export type { FinOAuthOptions, FinOAuthClient } from './auth/oauth.js'
+export { sortedQuery, type FinSignatureOptions } from './auth/signature.js'

@@ -4,6 +4,8 @@ import { FinOptionsError } from './errors.js'
 import { createSanitizer, type SanitizeOption } from './html.js'
 import { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES, type OperationName } from './operations.js'
 import type { FinStorage } from './storage/types.js'
+import { OAuthTokens, type FinOAuthOptions } from './auth/oauth.js'
+import { createSignatureCheck, type FinSignatureOptions, type SignatureCheck } from './auth/signature.js'
 import { resolveNotifyOptions, type FinNotifyOptions, type ResolvedNotifyOptions } from './notify/options.js'
 
 export type FinVariant = 'standard' | 'posts-only' | 'both'
@@ -62,6 +64,13 @@ export interface FinHelpdeskOptions {
   bodyLimit?: number
   /** Turns on `fastify.notifyFin()` for this integration: where and how to call Fin's webhook. */
   notify?: FinNotifyOptions
+  /**
+   * Mounts an OAuth 2.0 client-credentials token endpoint (`{prefix}/oauth/token`): the "two-legged OAuth" Fin uses.
+   * The Fin routes then accept its tokens too. See docs/authentication.md.
+   */
+  oauth?: FinOAuthOptions
+  /** Verifies Fin's request signatures (X-Fin-Signature); requests without a valid one get 401. Off by default. */
+  signature?: FinSignatureOptions
 }
 
 export interface ResolvedRoute {
@@ -82,6 +91,8 @@ export interface ResolvedOptions {
   authFailureLimit: false | Required<FinAuthFailureLimitOptions>
   bodyLimit: number
   notify: ResolvedNotifyOptions | undefined
+  oauth: OAuthTokens | undefined
+  signature: SignatureCheck | undefined
 }
 
 export const DEFAULT_RATE_LIMIT = { max: 1200, timeWindow: 60_000 }
@@ -105,8 +116,8 @@ export function resolveOptions (options: FinHelpdeskOptions): ResolvedOptions {
   if (options.verifyToken !== undefined && typeof options.verifyToken !== 'function') {
     throw new FinOptionsError('verifyToken must be a function')
   }
-  if (tokens.length === 0 && options.verifyToken === undefined) {
-    throw new FinOptionsError('give `tokens` or `verifyToken`: Fin authenticates every request with a bearer token')
+  if (tokens.length === 0 && options.verifyToken === undefined && options.oauth === undefined) {
+    throw new FinOptionsError('give `tokens`, `verifyToken` or `oauth`: Fin authenticates every request with a bearer token')
   }
   const sanitize = options.sanitize ?? 'sanitize'
   if (typeof sanitize !== 'function' && sanitize !== 'sanitize' && sanitize !== 'passthrough') {
@@ -114,19 +125,26 @@ export function resolveOptions (options: FinHelpdeskOptions): ResolvedOptions {
   }
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new FinOptionsError('bodyLimit must be a positive integer')
+  const routes = resolveRoutes(options.variant ?? 'both', options.paths ?? {})
+  const oauth = options.oauth === undefined ? undefined : new OAuthTokens(options.oauth, name)
+  if (oauth !== undefined && routes.some((route) => route.method === 'POST' && route.path === oauth.path)) {
+    throw new FinOptionsError(`oauth.path ${oauth.path} is also the path of a Fin operation`)
+  }
   return {
     name,
     tokens: [...new Set(tokens)],
     verifyToken: options.verifyToken,
     storage: resolveStorage(options.storage),
-    routes: resolveRoutes(options.variant ?? 'both', options.paths ?? {}),
+    routes,
     sanitize: createSanitizer(sanitize),
     rateLimit: options.rateLimit === false ? false : resolveLimit('rateLimit', { ...DEFAULT_RATE_LIMIT, ...options.rateLimit }),
     authFailureLimit: options.authFailureLimit === false
       ? false
       : resolveLimit('authFailureLimit', { ...DEFAULT_AUTH_FAILURE_LIMIT, ...options.authFailureLimit }),
     bodyLimit,
-    notify: options.notify === undefined ? undefined : resolveNotifyOptions(options.notify)
+    notify: options.notify === undefined ? undefined : resolveNotifyOptions(options.notify),
+    oauth,
+    signature: options.signature === undefined ? undefined : createSignatureCheck(options.signature)
   }
 }
 

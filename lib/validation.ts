@@ -17,8 +17,16 @@ function createAjv (): Ajv {
 /** Attributes deeper than this are refused: they are free-form, and a deep one costs stack when serialized. */
 export const MAX_ATTRIBUTE_DEPTH = 10
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as received, for signature checks. */
+    finRawBody: string | undefined
+  }
+}
+
 /** Installs, in the encapsulated route context only, the validator and the JSON parser of the Fin routes. */
 export function installValidation (app: FastifyInstance, bodyLimit: number): void {
+  if (!app.hasRequestDecorator('finRawBody')) app.decorateRequest('finRawBody', undefined)
   const ajv = createAjv()
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema))
   app.setSchemaErrorFormatter((errors, dataVar) => new Error(errors.map((error) => {
@@ -32,6 +40,7 @@ export function installValidation (app: FastifyInstance, bodyLimit: number): voi
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request: FastifyRequest, body, done) => {
     const text = body as string
+    request.finRawBody = text
     if (text.trim() === '') {
       done(null, undefined)
       return

@@ -35,7 +35,9 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     tokens: config.tokens,
     storage,
     rateLimit: config.rateLimit === 0 ? false : config.rateLimit === undefined ? undefined : { max: config.rateLimit, timeWindow: 60_000 },
-    notify: config.notify === undefined ? undefined : { ...config.notify, outbox: new SqliteOutbox({ database: storage.db }) }
+    notify: config.notify === undefined ? undefined : { ...config.notify, outbox: new SqliteOutbox({ database: storage.db }) },
+    oauth: config.oauth,
+    signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets }
   })
   await app.register(agentConsole, { storage, token: config.consoleToken })
   app.fin.events.on('notify.failed', (event) => {

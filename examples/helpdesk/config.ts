@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { FinNotifyOptions } from '../../lib/index.js'
+import type { FinNotifyOptions, FinOAuthOptions } from '../../lib/index.js'
 
 export interface HelpdeskConfig {
   host: string
@@ -15,11 +15,15 @@ export interface HelpdeskConfig {
   consoleTokenGenerated: boolean
   /** Where notifyFin sends events; undefined (notifications off) until FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY are set. */
   notify: Pick<FinNotifyOptions, 'integrationId' | 'webhookKey' | 'region' | 'baseUrl'> | undefined
+  /** The token endpoint (/api/fin/oauth/token), on when FIN_OAUTH_CLIENTS lists clients. */
+  oauth: Pick<FinOAuthOptions, 'clients' | 'tokenTtl'> | undefined
+  /** Secrets for Fin's request signatures; when set, unsigned requests are refused. */
+  signingSecrets: string[]
 }
 
 /** Reads the example helpdesk's settings from the environment; throws with a clear message on a bad value. */
 export function readConfig (env: NodeJS.ProcessEnv = process.env): HelpdeskConfig {
-  const tokens = (env.FIN_API_TOKEN ?? '').split(',').map((token) => token.trim()).filter((token) => token !== '')
+  const tokens = list(env.FIN_API_TOKEN)
   const tokenGenerated = tokens.length === 0
   if (tokenGenerated) tokens.push(randomBytes(24).toString('base64url'))
   return {
@@ -31,8 +35,25 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env): HelpdeskConfi
     rateLimit: integer(env, 'FIN_RATE_LIMIT', undefined, 0, 1_000_000),
     consoleToken: env.CONSOLE_TOKEN || randomBytes(24).toString('base64url'),
     consoleTokenGenerated: !env.CONSOLE_TOKEN,
-    notify: readNotify(env)
+    notify: readNotify(env),
+    oauth: readOAuth(env),
+    signingSecrets: list(env.FIN_SIGNING_SECRET)
   }
+}
+
+function list (value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
+}
+
+function readOAuth (env: NodeJS.ProcessEnv): HelpdeskConfig['oauth'] {
+  const pairs = list(env.FIN_OAUTH_CLIENTS)
+  if (pairs.length === 0) return undefined
+  const clients = pairs.map((pair) => {
+    const colon = pair.indexOf(':')
+    if (colon <= 0 || colon === pair.length - 1) throw new Error('FIN_OAUTH_CLIENTS must be comma-separated client_id:client_secret pairs')
+    return { id: pair.slice(0, colon), secret: pair.slice(colon + 1) }
+  })
+  return { clients, tokenTtl: integer(env, 'FIN_OAUTH_TOKEN_TTL', 3600, 1, 86_400 * 30) }
 }
 
 function readNotify (env: NodeJS.ProcessEnv): HelpdeskConfig['notify'] {

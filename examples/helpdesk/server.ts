@@ -29,6 +29,8 @@ process.stdout.write([
   `  Bearer token: ${token}${config.tokenGenerated ? '   (generated: set FIN_API_TOKEN to choose your own)' : ''}`,
   `  Database:     ${config.dbPath}`,
   `  Console:      ${address.replace('[::1]', 'localhost')}/console/conversations   token: ${config.consoleToken}${config.consoleTokenGenerated ? '   (generated: set CONSOLE_TOKEN)' : ''}`,
+  `  OAuth:        ${config.oauth === undefined ? 'off (set FIN_OAUTH_CLIENTS)' : `${base}/oauth/token for ${config.oauth.clients.map((c) => c.id).join(', ')}`}`,
+  `  Signatures:   ${config.signingSecrets.length === 0 ? 'off (set FIN_SIGNING_SECRET)' : 'required on the Fin API'}`,
   `  notifyFin:    ${config.notify === undefined ? 'off (set FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY)' : `on, integration ${config.notify.integrationId}`}`,
   '  Try it:',
   `    curl -s -H 'Authorization: Bearer ${token}' ${base}/agents`,

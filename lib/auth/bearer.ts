@@ -4,6 +4,7 @@ import fastifyAuth from '@fastify/auth'
 import fastifyBearerAuth from '@fastify/bearer-auth'
 import { FinUnauthorizedError } from '../errors.js'
 import type { FinTokenVerifier } from '../options.js'
+import type { OAuthTokens } from './oauth.js'
 
 type AuthFunction = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
 
@@ -22,21 +23,25 @@ export function tokenFingerprint (token: string): string {
 
 /**
  * Registers @fastify/auth and @fastify/bearer-auth in the (encapsulated) route context and returns an async check:
- * the static tokens (constant-time, several at once for rotation) OR the custom verifier. Throws
- * FIN_ERR_UNAUTHORIZED when neither accepts.
+ * the static tokens (constant-time, several at once for rotation) OR an access token from the OAuth endpoint OR the
+ * custom verifier. Throws FIN_ERR_UNAUTHORIZED when none accepts.
  */
 export async function createAuthenticator (
   app: FastifyInstance,
   tokens: string[],
-  verifyToken: FinTokenVerifier | undefined
+  verifyToken: FinTokenVerifier | undefined,
+  oauth: OAuthTokens | undefined
 ): Promise<(request: FastifyRequest, reply: FastifyReply) => Promise<void>> {
   // @fastify/auth throws FST_ERR_DEC_ALREADY_PRESENT when registered twice in one context.
   if (!app.hasDecorator('auth')) await app.register(fastifyAuth)
   await app.register(fastifyBearerAuth, { addHook: false, keys: tokens, verifyErrorLogLevel: 'info' })
   const verifiers: AuthFunction[] = []
+  const factory = app.verifyBearerAuthFactory!
   if (tokens.length > 0) verifiers.push(app.verifyBearerAuth as AuthFunction)
+  if (oauth !== undefined) {
+    verifiers.push(factory({ keys: [], addHook: false, verifyErrorLogLevel: 'info', auth: (token: string) => oauth.verify(token) }) as AuthFunction)
+  }
   if (verifyToken !== undefined) {
-    const factory = app.verifyBearerAuthFactory!
     verifiers.push(factory({
       keys: [],
       // Without addHook: false the factory answers 401 itself instead of handing the error to @fastify/auth.

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fastifyRateLimit from '@fastify/rate-limit'
-import { FinAuthRateLimitedError, FinRateLimitedError } from '../errors.js'
+import { FinAuthRateLimitedError, FinInvalidSignatureError, FinRateLimitedError } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import { bearerToken, createAuthenticator, tokenFingerprint } from './bearer.js'
 
@@ -10,50 +10,63 @@ function clientKey (request: FastifyRequest): string {
   return token === undefined ? `ip:${request.ip}` : `token:${tokenFingerprint(token)}`
 }
 
-/**
- * The onRequest hooks of the Fin routes, in order: the per-client rate limit (before auth, so failed tokens
- * count too), then authentication guarded by a per-IP limit on failed attempts.
- */
-export async function createRequestHooks (app: FastifyInstance, options: ResolvedOptions): Promise<onRequestAsyncHookHandler[]> {
-  const hooks: onRequestAsyncHookHandler[] = []
-  const { rateLimit, authFailureLimit } = options
-  if (rateLimit !== false || authFailureLimit !== false) {
-    await app.register(fastifyRateLimit, {
-      global: false,
-      ...(rateLimit === false ? {} : rateLimit),
-      redis: rateLimit === false ? undefined : rateLimit.redis,
-      nameSpace: rateLimit === false ? undefined : (rateLimit.nameSpace ?? `fin-rate-limit-${options.name}-`),
-      errorResponseBuilder: (_request, context) => new FinRateLimitedError(context.after)
-    })
-  }
-  if (rateLimit !== false) {
-    hooks.push(app.rateLimit({ keyGenerator: clientKey }))
-  }
+export interface Limits {
+  /** The per-client rate limit, as an onRequest hook; undefined when turned off. */
+  perClient: onRequestAsyncHookHandler | undefined
+  /**
+   * Runs an authentication step: refuses at once an IP over its failed-authentication limit, and counts a
+   * failure against the IP when the step throws.
+   */
+  guard: (request: FastifyRequest, reply: FastifyReply, step: () => Promise<void>) => Promise<void>
+}
 
-  const authenticate = await createAuthenticator(app, options.tokens, options.verifyToken)
-  if (authFailureLimit === false) {
-    hooks.push(authenticate)
-    return hooks
-  }
+/** Registers @fastify/rate-limit (route-less) in the Fin context and builds both limits from it. */
+export async function createLimits (app: FastifyInstance, options: ResolvedOptions): Promise<Limits> {
+  const { rateLimit, authFailureLimit } = options
+  if (rateLimit === false && authFailureLimit === false) return { perClient: undefined, guard: (_request, _reply, step) => step() }
+  await app.register(fastifyRateLimit, {
+    global: false,
+    ...(rateLimit === false ? {} : rateLimit),
+    redis: rateLimit === false ? undefined : rateLimit.redis,
+    nameSpace: rateLimit === false ? undefined : (rateLimit.nameSpace ?? `fin-rate-limit-${options.name}-`),
+    errorResponseBuilder: (_request, context) => new FinRateLimitedError(context.after)
+  })
+  const perClient = rateLimit === false ? undefined : app.rateLimit({ keyGenerator: clientKey })
+  if (authFailureLimit === false) return { perClient, guard: (_request, _reply, step) => step() }
   const failures = app.createRateLimit({
     keyGenerator: (request) => `auth-failure:${request.ip}`,
     max: authFailureLimit.max,
     timeWindow: authFailureLimit.timeWindow
   })
-  hooks.push(async function authenticateWithFailureLimit (request, reply) {
-    const seen = await failures(request, { increment: false })
-    if (!seen.isAllowed && seen.remaining === 0) throw blocked(reply, seen.ttlInSeconds)
-    try {
-      await authenticate(request, reply)
-    } catch (err) {
-      await failures(request)
-      throw err
+  return {
+    perClient,
+    async guard (request, reply, step) {
+      const seen = await failures(request, { increment: false })
+      if (!seen.isAllowed && seen.remaining === 0) {
+        reply.header('retry-after', seen.ttlInSeconds)
+        throw new FinAuthRateLimitedError(`${seen.ttlInSeconds} seconds`)
+      }
+      try {
+        await step()
+      } catch (err) {
+        await failures(request)
+        throw err
+      }
     }
-  })
-  return hooks
+  }
 }
 
-function blocked (reply: { header: (name: string, value: number) => unknown }, seconds: number): Error {
-  reply.header('retry-after', seconds)
-  return new FinAuthRateLimitedError(`${seconds} seconds`)
+/** Adds to the API context: the per-client limit, then authentication, then (if on) the signature check. */
+export async function addApiHooks (app: FastifyInstance, options: ResolvedOptions, limits: Limits): Promise<void> {
+  if (limits.perClient !== undefined) app.addHook('onRequest', limits.perClient)
+  const authenticate = await createAuthenticator(app, options.tokens, options.verifyToken, options.oauth)
+  app.addHook('onRequest', (request, reply) => limits.guard(request, reply, () => authenticate(request, reply)))
+  const signature = options.signature
+  if (signature !== undefined) {
+    // After parsing, so the raw body is known; before validation, so a forged request learns nothing more.
+    app.addHook('preValidation', (request, reply) => limits.guard(request, reply, async () => {
+      const refused = signature(request, request.finRawBody)
+      if (refused !== undefined) throw new FinInvalidSignatureError(refused)
+    }))
+  }
 }

@@ -33,8 +33,16 @@ t.test('configuration from env, with clear errors', async (t) => {
     rateLimit: 0,
     consoleToken: 'c',
     consoleTokenGenerated: false,
-    notify: { integrationId: 'i', webhookKey: 'k', region: 'eu', baseUrl: undefined }
+    notify: { integrationId: 'i', webhookKey: 'k', region: 'eu', baseUrl: undefined },
+    oauth: undefined,
+    signingSecrets: []
   })
+  t.same(readConfig({ FIN_OAUTH_CLIENTS: 'fin:secret-0123456789abcdef, fin2:other:secret-with-colon', FIN_OAUTH_TOKEN_TTL: '600', FIN_SIGNING_SECRET: 'a,b' }).oauth, {
+    clients: [{ id: 'fin', secret: 'secret-0123456789abcdef' }, { id: 'fin2', secret: 'other:secret-with-colon' }], tokenTtl: 600
+  })
+  t.same(readConfig({ FIN_SIGNING_SECRET: ' a, b ' }).signingSecrets, ['a', 'b'])
+  t.throws(() => readConfig({ FIN_OAUTH_CLIENTS: 'no-secret' }), /client_id:client_secret/)
+  t.throws(() => readConfig({ FIN_OAUTH_CLIENTS: 'a:b', FIN_OAUTH_TOKEN_TTL: '0' }), /FIN_OAUTH_TOKEN_TTL/)
   t.match(readConfig({ FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_BASE_URL: 'http://127.0.0.1:9' }).notify, { region: 'us', baseUrl: 'http://127.0.0.1:9' })
   t.throws(() => readConfig({ FIN_INTEGRATION_ID: 'i' }), /both FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY/)
   t.throws(() => readConfig({ FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'mars' }), /FIN_REGION/)
@@ -114,4 +122,28 @@ t.test('SIGTERM lets in-flight requests finish: nothing processed goes unanswere
   t.teardown(() => storage.close())
   const stored = (await storage.listMessages(created.conversation.id))!.slice(1).map((m) => m.id)
   t.same(stored.sort(), acked.sort(), `the ${acked.length} acknowledged messages are stored, and nothing that went unanswered`)
+})
+
+t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatures required', async (t) => {
+  const { createHmac } = await import('node:crypto')
+  const helpdesk = await startHelpdesk(t, {
+    FIN_DB_PATH: join(dir, 'oauth', 'helpdesk.db'), FIN_OAUTH_CLIENTS: 'fin:fin-client-secret-0123', FIN_OAUTH_TOKEN_TTL: '120', FIN_SIGNING_SECRET: 'sig-old,sig-new'
+  })
+  t.match(helpdesk.output(), /OAuth: +http:\/\/127\.0\.0\.1:\d+\/api\/fin\/oauth\/token for fin/)
+  const token = await fetch(`${helpdesk.base}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('fin:fin-client-secret-0123').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials'
+  })
+  t.equal(token.status, 200, 'the token endpoint needs no signature')
+  const { access_token: accessToken, expires_in: expiresIn } = await token.json() as { access_token: string, expires_in: number }
+  t.equal(expiresIn, 120)
+  const unsigned = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}` } })
+  t.equal(unsigned.status, 401, 'unsigned requests are refused')
+  const timestamp = String(Math.floor(Date.now() / 1000))
+  const signature = createHmac('sha256', 'sig-new').update(`${timestamp}:`).digest('hex')
+  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, 'x-fin-request-timestamp': timestamp, 'x-fin-signature': signature } })
+  t.equal(signed.status, 200, 'a signed request with an OAuth token passes')
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0)
 })

@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
-import finHelpdesk from '../lib/index.js'
-import { buildApp, TOKEN } from './fixtures/app.js'
+import finHelpdesk from '../../lib/index.js'
+import { buildApp, TOKEN } from '../fixtures/app.js'
 
 const routes: Array<[string, 'GET' | 'POST', string]> = [
   ['standard', 'GET', '/fin/agents'],

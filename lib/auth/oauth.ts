@@ -1,0 +1,111 @@
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
+import { createSigner, createVerifier } from 'fast-jwt'
+import { FinOptionsError } from '../errors.js'
+
+export interface FinOAuthClient {
+  /** The client id you enter in the Fin Deployment UI. */
+  id: string
+  /** Its secret: at least 16 characters (32 random bytes recommended). */
+  secret: string
+}
+
+export interface FinOAuthOptions {
+  /** The clients that may fetch tokens; several at once, so that credentials can be rotated. */
+  clients: FinOAuthClient[]
+  /** Path of the token endpoint under the plugin's prefix. @default '/oauth/token' */
+  path?: string
+  /** Lifetime of an access token, in seconds. @default 3600 */
+  tokenTtl?: number
+  /** The `aud` of issued tokens; a token for another audience is refused. @default 'fastify-fin-helpdesk:{name}' */
+  audience?: string
+  /** Milliseconds since the epoch; injectable for tests. @default Date.now */
+  now?: () => number
+}
+
+interface Client {
+  secretHash: Buffer
+  sign: (payload: Record<string, unknown>) => string
+}
+
+export const ISSUER = 'fastify-fin-helpdesk'
+
+/**
+ * Issues and verifies the access tokens of the OAuth 2.0 client-credentials flow (RFC 6749 section 4.4). Tokens are
+ * HS256 JWTs (fast-jwt) signed with a key derived from their client's secret and named by `kid`: any instance
+ * configured with the same clients verifies them without shared state, and removing a client revokes its tokens.
+ */
+export class OAuthTokens {
+  readonly path: string
+  readonly ttl: number
+  readonly audience: string
+  readonly #now: () => number
+  readonly #clients = new Map<string, Client>()
+  readonly #keys = new Map<string, Buffer>()
+  readonly #verify: (token: string) => Promise<{ sub?: unknown, exp?: unknown }>
+  readonly #dummyHash = createHash('sha256').update(randomUUID()).digest()
+
+  constructor (options: FinOAuthOptions, integration: string) {
+    if (options === null || typeof options !== 'object' || !Array.isArray(options.clients) || options.clients.length === 0) {
+      throw new FinOptionsError('oauth.clients must list at least one { id, secret }')
+    }
+    this.path = options.path ?? '/oauth/token'
+    if (!/^\/[A-Za-z0-9_\-/.~]*$/.test(this.path)) throw new FinOptionsError('oauth.path must start with "/"')
+    this.ttl = options.tokenTtl ?? 3600
+    if (!Number.isInteger(this.ttl) || this.ttl < 1) throw new FinOptionsError('oauth.tokenTtl must be a positive number of seconds')
+    this.audience = options.audience ?? `${ISSUER}:${integration}`
+    this.#now = options.now ?? Date.now
+    for (const client of options.clients) {
+      if (typeof client?.id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(client.id) || client.id.includes(':')) {
+        throw new FinOptionsError('oauth client ids must be 1-128 printable characters without ":"')
+      }
+      if (typeof client.secret !== 'string' || client.secret.length < 16) throw new FinOptionsError(`oauth client ${client.id}: the secret must have at least 16 characters`)
+      if (this.#clients.has(client.id)) throw new FinOptionsError(`oauth client ${client.id} is listed twice`)
+      const key = createHmac('sha256', client.secret).update(`${ISSUER}:oauth-signing-key:${integration}`).digest()
+      this.#keys.set(client.id, key)
+      this.#clients.set(client.id, {
+        secretHash: createHash('sha256').update(client.secret).digest(),
+        sign: createSigner({ key, algorithm: 'HS256', kid: client.id, noTimestamp: true })
+      })
+    }
+    this.#verify = createVerifier({
+      algorithms: ['HS256'],
+      allowedAud: this.audience,
+      allowedIss: ISSUER,
+      // Expiry is checked below against the injectable clock.
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+      requiredClaims: ['sub', 'exp'],
+      cache: 1000,
+      key: async ({ header }: { header: { kid?: string } }) => {
+        const key = header.kid === undefined ? undefined : this.#keys.get(header.kid)
+        if (key === undefined) throw new Error('unknown key')
+        return key
+      }
+    })
+  }
+
+  /** True when the id and secret name a configured client; compared in constant time. */
+  authenticate (id: string, secret: string): boolean {
+    const client = this.#clients.get(id)
+    const given = createHash('sha256').update(secret).digest()
+    return timingSafeEqual(given, client?.secretHash ?? this.#dummyHash) && client !== undefined
+  }
+
+  issue (clientId: string): { access_token: string, token_type: 'Bearer', expires_in: number } {
+    const client = this.#clients.get(clientId)
+    if (client === undefined) throw new Error(`unknown client ${clientId}`)
+    const iat = Math.floor(this.#now() / 1000)
+    const accessToken = client.sign({ sub: clientId, aud: this.audience, iss: ISSUER, iat, exp: iat + this.ttl, jti: randomUUID() })
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: this.ttl }
+  }
+
+  /** True for a token this integration issued, unexpired, for its audience, signed by a client still configured. */
+  async verify (token: string): Promise<boolean> {
+    try {
+      const payload = await this.#verify(token)
+      return typeof payload.exp === 'number' && payload.exp * 1000 > this.#now() && typeof payload.sub === 'string' && this.#clients.has(payload.sub)
+    } catch {
+      return false
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { createHmac } from 'node:crypto'
+import Fastify from 'fastify'
+import t, { type Test } from 'tap'
+import finHelpdesk, { type FinHelpdeskPluginOptions } from '../../lib/index.js'
+
+const NOW = Date.parse('2026-03-01T12:00:00Z')
+const SECONDS = Math.floor(NOW / 1000)
+const SECRET = 'signing-secret-one'
+const AUTH = { authorization: 'Bearer tok' }
+
+function sign (secret: string, timestamp: number, payload: string, encoding: 'hex' | 'base64' = 'hex'): string {
+  return createHmac('sha256', secret).update(`${timestamp}:${payload}`).digest(encoding)
+}
+
+async function build (t: Test, signature: Partial<NonNullable<FinHelpdeskPluginOptions['signature']>> = {}, extra: Partial<FinHelpdeskPluginOptions> = {}) {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(finHelpdesk, { tokens: ['tok'], signature: { secrets: [SECRET], now: () => NOW, ...signature }, ...extra })
+  await app.ready()
+  return app
+}
+
+const body = JSON.stringify({ name: 'Jane', object_id: 'ic_1' })
+const headers = (signature: string, timestamp = SECONDS) => ({ ...AUTH, 'content-type': 'application/json', 'x-fin-request-timestamp': String(timestamp), 'x-fin-signature': signature })
+
+t.test('valid signatures in hex and base64, over the raw body', async (t) => {
+  const app = await build(t)
+  for (const encoding of ['hex', 'base64'] as const) {
+    const res = await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS, body, encoding)), payload: body })
+    t.equal(res.statusCode, 201, encoding)
+  }
+  const prefixed = await app.inject({ method: 'POST', url: '/create_user', headers: headers(`sha256=${sign(SECRET, SECONDS, body)}`), payload: body })
+  t.equal(prefixed.statusCode, 201, 'a sha256= prefix is fine')
+  const spaced = '{ "name" : "Jane" ,  "object_id": "ic_1" }'
+  const raw = await app.inject({ method: 'POST', url: '/user', headers: headers(sign(SECRET, SECONDS, spaced)), payload: spaced })
+  t.equal(raw.statusCode, 201, 'the raw bytes are signed, whitespace and all')
+})
+
+t.test('without a body: the query parameters sorted by name', async (t) => {
+  const app = await build(t)
+  const created = await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS, body)), payload: body })
+  const id = created.json().data.id as string
+  const get = (query: string, signature: string) => app.inject({ url: `/user?${query}`, headers: { ...AUTH, 'x-fin-request-timestamp': String(SECONDS), 'x-fin-signature': signature } })
+  t.equal((await get(`user_id=${id}`, sign(SECRET, SECONDS, `user_id=${id}`))).statusCode, 200)
+  t.equal((await get(`zeta=1&user_id=${id}&alpha=x%20y`, sign(SECRET, SECONDS, `alpha=x%20y&user_id=${id}&zeta=1`))).statusCode, 200, 'sorted, percent-encoded')
+  t.equal((await get(`user_id=${id}`, sign(SECRET, SECONDS, `user_id=${id}`, 'base64'))).statusCode, 200, 'base64')
+  const agents = await app.inject({ method: 'POST', url: '/get_agents', headers: { ...AUTH, 'x-fin-request-timestamp': String(SECONDS), 'x-fin-signature': sign(SECRET, SECONDS, '') } })
+  t.equal(agents.statusCode, 200, 'a POST without a body signs "{timestamp}:"')
+})
+
+t.test('stale, future, tampered, missing or malformed: 401', async (t) => {
+  const app = await build(t)
+  const post = (h: Record<string, string>, payload = body) => app.inject({ method: 'POST', url: '/create_user', headers: h, payload })
+  const cases: Array<[string, Promise<{ statusCode: number, json: () => any }>, RegExp]> = [
+    ['stale', post(headers(sign(SECRET, SECONDS - 301, body), SECONDS - 301)), /301 s away/],
+    ['future', post(headers(sign(SECRET, SECONDS + 301, body), SECONDS + 301)), /301 s away/],
+    ['tampered body', post(headers(sign(SECRET, SECONDS, body)), body.replace('Jane', 'Mallory')), /does not match/],
+    ['other secret', post(headers(sign('someone-else', SECONDS, body))), /does not match/],
+    ['timestamp swapped', post(headers(sign(SECRET, SECONDS, body), SECONDS - 1)), /does not match/],
+    ['missing signature', post({ ...AUTH, 'content-type': 'application/json', 'x-fin-request-timestamp': String(SECONDS) }), /missing/],
+    ['not a digest', post(headers('not-a-signature')), /hex or base64/],
+    ['bad timestamp', post(headers(sign(SECRET, SECONDS, body), Number.NaN)), /seconds since the epoch/]
+  ]
+  for (const [name, request, detail] of cases) {
+    const res = await request
+    t.equal(res.statusCode, 401, name)
+    t.match(res.json(), { data: null, error: { type: 'urn:fastify-fin-helpdesk:error:FIN_ERR_INVALID_SIGNATURE', status: 401, detail } }, name)
+  }
+  const okNearEdge = await post(headers(sign(SECRET, SECONDS - 300, body), SECONDS - 300))
+  t.equal(okNearEdge.statusCode, 201, '300 s old is within the default window')
+  const query = await app.inject({ url: '/user?user_id=a', headers: { ...AUTH, 'x-fin-request-timestamp': String(SECONDS), 'x-fin-signature': sign(SECRET, SECONDS, 'user_id=b') } })
+  t.equal(query.statusCode, 401, 'tampered query')
+  t.match(query.json(), { code: 'FIN_ERR_INVALID_SIGNATURE' })
+})
+
+t.test('rotation: any configured secret; the window is configurable; the canonical form replaceable', async (t) => {
+  const app = await build(t, { secrets: ['new-secret', SECRET], tolerance: 10, canonicalQuery: (request) => new URLSearchParams(request.query as Record<string, string>).toString() })
+  t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign('new-secret', SECONDS, body)), payload: body })).statusCode, 201)
+  t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS, body)), payload: body })).statusCode, 201)
+  t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS - 11, body), SECONDS - 11), payload: body })).statusCode, 401)
+  const res = await app.inject({ url: '/agents?b=2&a=1', headers: { ...AUTH, 'x-fin-request-timestamp': String(SECONDS), 'x-fin-signature': sign(SECRET, SECONDS, 'b=2&a=1') } })
+  t.equal(res.statusCode, 200, 'the custom canonical form (unsorted) is used')
+})
+
+t.test('the token endpoint needs no signature; refused signatures count as failed authentications', async (t) => {
+  const app = await build(t, {}, { oauth: { clients: [{ id: 'fin', secret: 'fin-secret-0123456789' }] }, authFailureLimit: { max: 2, timeWindow: 60_000 } })
+  const token = await app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: 'fin', client_secret: 'fin-secret-0123456789' } })
+  t.equal(token.statusCode, 200)
+  const bad = () => app.inject({ method: 'POST', url: '/create_user', headers: headers('0'.repeat(64)), payload: body })
+  t.equal((await bad()).statusCode, 401)
+  t.equal((await bad()).statusCode, 401)
+  t.equal((await bad()).statusCode, 429, 'blocked after two refused signatures')
+})
+
+t.test('raw body capture leaves the host\'s own routes alone', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.post('/host', async (request) => ({ body: request.body, raw: (request as { finRawBody?: unknown }).finRawBody ?? null }))
+  await app.register(finHelpdesk, { prefix: '/fin', tokens: ['tok'], signature: { secrets: [SECRET] } })
+  const res = await app.inject({ method: 'POST', url: '/host', payload: { a: 1 } })
+  t.same(res.json(), { body: { a: 1 }, raw: null })
+  t.notOk(app.hasRequestDecorator('finRawBody'), 'no decorator at the host level')
+})
