@@ -33,6 +33,8 @@ export const FinRateLimitedError = coded<[after: string]>()('FIN_ERR_RATE_LIMITE
 export const FinAuthRateLimitedError = coded<[after: string]>()('FIN_ERR_AUTH_RATE_LIMITED',
   'Too many failed authentication attempts, retry in %s', 429)
 export const FinInternalError = coded<[]>()('FIN_ERR_INTERNAL', 'Internal server error', 500)
+export const FinRateLimitUnavailableError = coded<[]>()('FIN_ERR_RATE_LIMIT_UNAVAILABLE',
+  'The rate limit store is unavailable, retry later', 503)
 export const FinStorageUnavailableError = coded<[]>()('FIN_ERR_STORAGE_UNAVAILABLE',
   'Storage is unavailable, retry later', 503)
 /** notifyFin was called after app.close() began: the event was not accepted. */
@@ -62,6 +64,7 @@ const titles: Record<string, string> = {
   FIN_ERR_AUTH_RATE_LIMITED: 'Too many failed authentication attempts',
   FIN_ERR_INTERNAL: 'Internal server error',
   FIN_ERR_STORAGE_UNAVAILABLE: 'Storage unavailable',
+  FIN_ERR_RATE_LIMIT_UNAVAILABLE: 'Rate limit store unavailable',
   FIN_ERR_NOTIFY_CLOSED: 'Shutting down'
 }
 

@@ -24,7 +24,10 @@ export interface FinRateLimitOptions {
   redis?: object
   /** Key prefix in Redis. @default 'fin-rate-limit-' */
   nameSpace?: string
-  /** Let requests through when the store fails, rather than answering 500. @default false */
+  /**
+   * When the store (Redis) fails: true lets requests through unlimited (fail open), false answers 503
+   * FIN_ERR_RATE_LIMIT_UNAVAILABLE (fail closed). @default true
+   */
   skipOnError?: boolean
 }
 
@@ -95,7 +98,7 @@ export interface ResolvedOptions {
   signature: SignatureCheck | undefined
 }
 
-export const DEFAULT_RATE_LIMIT = { max: 1200, timeWindow: 60_000 }
+export const DEFAULT_RATE_LIMIT = { max: 1200, timeWindow: 60_000, skipOnError: true }
 export const DEFAULT_AUTH_FAILURE_LIMIT = { max: 20, timeWindow: 60_000 }
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import finHelpdesk from '../../lib/index.js'
+import finHelpdesk, { type FinOutbox, type FinStorage } from '../../lib/index.js'
 import { SqliteOutbox, SqliteStorage } from '../../lib/storage/sqlite.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
@@ -19,10 +19,13 @@ export const FIN_PREFIX = '/api/fin'
  */
 export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | object = true): Promise<FastifyInstance> {
   const app = Fastify({ logger, forceCloseConnections: 'idle' })
-  const storage = new SqliteStorage({ path: config.dbPath })
+  const { storage, outbox, redis } = config.backend === 'postgres' ? await postgresBackend(config) : sqliteBackend(config)
   // Added before the plugin, so it runs after it (onClose hooks run last-added first): the plugin drains its
   // notifications into the database, then the database closes.
-  app.addHook('onClose', () => storage.close())
+  app.addHook('onClose', async () => {
+    await storage.close?.()
+    redis?.disconnect()
+  })
 
   // First start only: an existing database keeps its agents as the helpdesk left them.
   if ((await storage.listAgents()).length === 0) {
@@ -34,8 +37,8 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     prefix: FIN_PREFIX,
     tokens: config.tokens,
     storage,
-    rateLimit: config.rateLimit === 0 ? false : config.rateLimit === undefined ? undefined : { max: config.rateLimit, timeWindow: 60_000 },
-    notify: config.notify === undefined ? undefined : { ...config.notify, outbox: new SqliteOutbox({ database: storage.db }) },
+    rateLimit: config.rateLimit === 0 ? false : { ...(config.rateLimit === undefined ? {} : { max: config.rateLimit }), redis },
+    notify: config.notify === undefined ? undefined : { ...config.notify, outbox, lease: config.notifyLease },
     oauth: config.oauth,
     signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets }
   })
@@ -49,4 +52,31 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   return app
+}
+
+interface Backend {
+  storage: FinStorage
+  outbox: FinOutbox
+  redis?: { disconnect: () => void }
+}
+
+function sqliteBackend (config: HelpdeskConfig): Backend {
+  const storage = new SqliteStorage({ path: config.dbPath })
+  return { storage, outbox: new SqliteOutbox({ database: storage.db }) }
+}
+
+/** Several instances as one helpdesk: PostgreSQL for data and the notify outbox, Redis for the rate limit. */
+async function postgresBackend (config: HelpdeskConfig): Promise<Backend & { redis: object & { disconnect: () => void } }> {
+  // Imported here, so that `npm start` (SQLite) needs neither driver.
+  const { PostgresOutbox, PostgresStorage } = await import('../../lib/storage/postgres.js')
+  const { Redis } = await import('ioredis')
+  const storage = new PostgresStorage({ connectionString: config.databaseUrl, schema: config.dbSchema })
+  await storage.ready()
+  // No offline queue: while Redis is down, limiter calls fail at once (and the limit fails open) instead of hanging.
+  const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5000)
+    redis.once('ready', () => { clearTimeout(timer); resolve() })
+  })
+  return { storage, outbox: new PostgresOutbox({ pool: storage.pool, schema: config.dbSchema }), redis }
 }

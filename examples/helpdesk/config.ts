@@ -2,6 +2,14 @@ import { randomBytes } from 'node:crypto'
 import type { FinNotifyOptions, FinOAuthOptions } from '../../lib/index.js'
 
 export interface HelpdeskConfig {
+  /** 'sqlite' for `npm start`, 'postgres' (with Redis) for `npm run start:postgres`. */
+  backend: 'sqlite' | 'postgres'
+  /** PostgreSQL and Redis, for the postgres backend. */
+  databaseUrl: string
+  dbSchema: string
+  redisUrl: string
+  /** How long a claimed sync is held before another instance may deliver it (ms); FIN_NOTIFY_LEASE_MS. */
+  notifyLease: number | undefined
   host: string
   port: number
   /** Bearer tokens Fin may use; generated when FIN_API_TOKEN is unset. */
@@ -22,11 +30,18 @@ export interface HelpdeskConfig {
 }
 
 /** Reads the example helpdesk's settings from the environment; throws with a clear message on a bad value. */
-export function readConfig (env: NodeJS.ProcessEnv = process.env): HelpdeskConfig {
+export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: HelpdeskConfig['backend'] = 'sqlite'): HelpdeskConfig {
   const tokens = list(env.FIN_API_TOKEN)
   const tokenGenerated = tokens.length === 0
   if (tokenGenerated) tokens.push(randomBytes(24).toString('base64url'))
+  const dbSchema = env.FIN_DB_SCHEMA ?? 'fin'
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) throw new Error('FIN_DB_SCHEMA must be lowercase letters, digits and "_"')
   return {
+    backend,
+    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    dbSchema,
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    notifyLease: integer(env, 'FIN_NOTIFY_LEASE_MS', undefined, 100, 600_000),
     host: env.HOST ?? '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535)!,
     tokens,

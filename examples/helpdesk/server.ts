@@ -2,7 +2,7 @@
 import { buildHelpdesk, FIN_PREFIX } from './app.js'
 import { readConfig } from './config.js'
 
-const config = readConfig()
+const config = readConfig(process.env, process.argv.includes('--postgres') ? 'postgres' : 'sqlite')
 const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' })
 
 let closing = false
@@ -27,7 +27,7 @@ process.stdout.write([
   'Fin helpdesk is running.',
   `  API base URL: ${base}`,
   `  Bearer token: ${token}${config.tokenGenerated ? '   (generated: set FIN_API_TOKEN to choose your own)' : ''}`,
-  `  Database:     ${config.dbPath}`,
+  `  Database:     ${config.backend === 'postgres' ? `${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')} schema ${config.dbSchema}, rate limit in ${config.redisUrl}` : config.dbPath}`,
   `  Console:      ${address.replace('[::1]', 'localhost')}/console/conversations   token: ${config.consoleToken}${config.consoleTokenGenerated ? '   (generated: set CONSOLE_TOKEN)' : ''}`,
   `  OAuth:        ${config.oauth === undefined ? 'off (set FIN_OAUTH_CLIENTS)' : `${base}/oauth/token for ${config.oauth.clients.map((c) => c.id).join(', ')}`}`,
   `  Signatures:   ${config.signingSecrets.length === 0 ? 'off (set FIN_SIGNING_SECRET)' : 'required on the Fin API'}`,

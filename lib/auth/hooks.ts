@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fastifyRateLimit from '@fastify/rate-limit'
-import { FinAuthRateLimitedError, FinInvalidSignatureError, FinRateLimitedError } from '../errors.js'
+import { FinAuthRateLimitedError, FinInvalidSignatureError, FinRateLimitedError, FinRateLimitUnavailableError } from '../errors.js'
+import { isClientError } from '../storage/guard.js'
 import type { ResolvedOptions } from '../options.js'
 import { bearerToken, createAuthenticator, tokenFingerprint } from './bearer.js'
 
@@ -31,7 +32,7 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
     nameSpace: rateLimit === false ? undefined : (rateLimit.nameSpace ?? `fin-rate-limit-${options.name}-`),
     errorResponseBuilder: (_request, context) => new FinRateLimitedError(context.after)
   })
-  const perClient = rateLimit === false ? undefined : app.rateLimit({ keyGenerator: clientKey })
+  const perClient = rateLimit === false ? undefined : storeFailures(app.rateLimit({ keyGenerator: clientKey }))
   if (authFailureLimit === false) return { perClient, guard: (_request, _reply, step) => step() }
   const failures = app.createRateLimit({
     keyGenerator: (request) => `auth-failure:${request.ip}`,
@@ -41,7 +42,7 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
   return {
     perClient,
     async guard (request, reply, step) {
-      const seen = await failures(request, { increment: false })
+      const seen = await failures(request, { increment: false }).catch(unavailable)
       if (!seen.isAllowed && seen.remaining === 0) {
         reply.header('retry-after', seen.ttlInSeconds)
         throw new FinAuthRateLimitedError(`${seen.ttlInSeconds} seconds`)
@@ -49,7 +50,7 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
       try {
         await step()
       } catch (err) {
-        await failures(request)
+        await failures(request).catch(unavailable)
         throw err
       }
     }
@@ -68,5 +69,17 @@ export async function addApiHooks (app: FastifyInstance, options: ResolvedOption
       const refused = signature(request, request.finRawBody)
       if (refused !== undefined) throw new FinInvalidSignatureError(refused)
     }))
+  }
+}
+
+/** A store failure that @fastify/rate-limit passed on (skipOnError false): 503, not a bare 500. */
+function unavailable (err: unknown): never {
+  if (isClientError(err) || (err as { statusCode?: number }).statusCode === 429) throw err
+  throw new FinRateLimitUnavailableError({ cause: err })
+}
+
+function storeFailures (hook: onRequestAsyncHookHandler): onRequestAsyncHookHandler {
+  return async function rateLimitHook (request, reply) {
+    await (hook.call(this, request, reply) as Promise<void>).catch(unavailable)
   }
 }

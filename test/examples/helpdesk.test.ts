@@ -25,6 +25,11 @@ t.test('configuration from env, with clear errors', async (t) => {
     FIN_API_TOKEN: ' a, b ,', PORT: '8080', FIN_RATE_LIMIT: '0', HOST: '0.0.0.0', FIN_DB_PATH: '/x/y.db', CONSOLE_TOKEN: 'c', FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'eu'
   })
   t.same(config, {
+    backend: 'sqlite',
+    databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
+    dbSchema: 'fin',
+    redisUrl: 'redis://127.0.0.1:6379',
+    notifyLease: undefined,
     host: '0.0.0.0',
     port: 8080,
     tokens: ['a', 'b'],
@@ -41,6 +46,10 @@ t.test('configuration from env, with clear errors', async (t) => {
     clients: [{ id: 'fin', secret: 'secret-0123456789abcdef' }, { id: 'fin2', secret: 'other:secret-with-colon' }], tokenTtl: 600
   })
   t.same(readConfig({ FIN_SIGNING_SECRET: ' a, b ' }).signingSecrets, ['a', 'b'])
+  t.match(readConfig({ DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', FIN_DB_SCHEMA: 'fin_b', FIN_NOTIFY_LEASE_MS: '5000' }, 'postgres'), {
+    backend: 'postgres', databaseUrl: 'postgres://db/x', redisUrl: 'redis://r', dbSchema: 'fin_b', notifyLease: 5000
+  })
+  t.throws(() => readConfig({ FIN_DB_SCHEMA: 'Bad-Schema' }), /FIN_DB_SCHEMA/)
   t.throws(() => readConfig({ FIN_OAUTH_CLIENTS: 'no-secret' }), /client_id:client_secret/)
   t.throws(() => readConfig({ FIN_OAUTH_CLIENTS: 'a:b', FIN_OAUTH_TOKEN_TTL: '0' }), /FIN_OAUTH_TOKEN_TTL/)
   t.match(readConfig({ FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_BASE_URL: 'http://127.0.0.1:9' }).notify, { region: 'us', baseUrl: 'http://127.0.0.1:9' })

@@ -1,0 +1,95 @@
+import type { Pool } from 'pg'
+
+/** Versioned schema changes, each applied once, in order, under an advisory lock (several instances may start at once). */
+export function postgresMigrations (s: string): string[] {
+  return [
+    `
+    CREATE TABLE ${s}.users (
+      id text PRIMARY KEY,
+      object_id text UNIQUE,
+      name text,
+      email text,
+      photo_url text,
+      attributes jsonb
+    );
+    CREATE TABLE ${s}.agents (
+      id text PRIMARY KEY,
+      seq bigserial,
+      name text NOT NULL,
+      email text NOT NULL,
+      photo_url text,
+      alias text
+    );
+    CREATE TABLE ${s}.conversations (
+      id text PRIMARY KEY,
+      seq bigserial,
+      object_id text UNIQUE,
+      user_id text NOT NULL REFERENCES ${s}.users (id),
+      status text NOT NULL,
+      title text,
+      tags jsonb NOT NULL,
+      attributes jsonb NOT NULL,
+      assignee_id text,
+      last_user_read_at text,
+      initial_message_id text,
+      created_at text NOT NULL,
+      updated_at text NOT NULL
+    );
+    CREATE INDEX conversations_by_update ON ${s}.conversations (updated_at DESC, seq DESC);
+    -- seq is the creation order; (conversation_id, seq) makes get_messages and after_id index seeks.
+    CREATE TABLE ${s}.messages (
+      seq bigserial PRIMARY KEY,
+      id text NOT NULL UNIQUE,
+      object_id text UNIQUE,
+      conversation_id text NOT NULL REFERENCES ${s}.conversations (id),
+      body text NOT NULL,
+      author jsonb NOT NULL,
+      visibility text NOT NULL,
+      attachments jsonb NOT NULL,
+      created_at text NOT NULL
+    );
+    CREATE INDEX messages_by_conversation ON ${s}.messages (conversation_id, seq);
+    `,
+    `
+    CREATE TABLE ${s}.outbox (
+      conversation_id text PRIMARY KEY,
+      state text NOT NULL,
+      due_at bigint NOT NULL,
+      first_at bigint NOT NULL,
+      attempt integer NOT NULL DEFAULT 0,
+      dirty boolean NOT NULL DEFAULT false,
+      lease_until bigint,
+      last_status integer,
+      last_error text,
+      updated_at bigint NOT NULL
+    );
+    CREATE INDEX outbox_due ON ${s}.outbox (state, due_at);
+    `
+  ]
+}
+
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** Creates the schema and brings it to the latest version; safe from several instances at once. */
+export async function migratePostgres (pool: Pool, schema: string): Promise<void> {
+  const s = `"${schema}"`
+  const steps = postgresMigrations(s)
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fastify-fin-helpdesk:${schema}`])
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`)
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+    const { rows } = await client.query<{ version: number | null }>(`SELECT MAX(version) AS version FROM ${s}.migrations`)
+    for (let version = rows[0]?.version ?? 0; version < steps.length; version++) {
+      await client.query(steps[version]!)
+      await client.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [version + 1])
+    }
+    await client.query('COMMIT')
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}
