@@ -16,6 +16,29 @@ function createAjv (): Ajv {
 
 /** Attributes deeper than this are refused: they are free-form, and a deep one costs stack when serialized. */
 export const MAX_ATTRIBUTE_DEPTH = 10
+/** No Fin request nests deeper than this, even counting ignored fields: a deeper body is refused before parsing. */
+export const MAX_BODY_DEPTH = 32
+
+/** The deepest nesting of objects and arrays in a JSON text (strings skipped), stopping once past `limit`. */
+export function jsonDepth (text: string, limit: number): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) {
+      inString = true
+    } else if (c === 123 || c === 91) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest
+    } else if (c === 125 || c === 93) {
+      depth--
+    }
+  }
+  return deepest
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,6 +66,10 @@ export function installValidation (app: FastifyInstance, bodyLimit: number): voi
     request.finRawBody = text
     if (text.trim() === '') {
       done(null, undefined)
+      return
+    }
+    if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+      done(new FinValidationError(`body is nested deeper than ${MAX_BODY_DEPTH} levels`), undefined)
       return
     }
     try {

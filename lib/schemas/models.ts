@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Attributes, Id, Nullable, StringEnum, Timestamp } from './types.js'
 
 /** The end-user (customer) of a conversation. */
@@ -70,8 +70,16 @@ export const AttachmentInput = Type.Object({
 })
 export type AttachmentInput = Static<typeof AttachmentInput>
 
+/**
+ * A schema without its `format` keywords. fast-json-stringify validates `anyOf` branches (formats included) to pick
+ * one, and an author's email is whatever the helpdesk holds: a formatted branch would turn an odd email into a 500.
+ */
+function withoutFormats<T extends TSchema> (schema: T): T {
+  return JSON.parse(JSON.stringify(schema, (key, value: unknown) => (key === 'format' ? undefined : value))) as T
+}
+
 /** Who wrote a message: the end-user or an agent (Fin writes as the agent chosen at setup). */
-export const MessageAuthor = Type.Union([EndUser, Agent], { description: 'Who wrote the message.' })
+export const MessageAuthor = Type.Union([withoutFormats(EndUser), withoutFormats(Agent)], { description: 'Who wrote the message.' })
 export type MessageAuthor = Static<typeof MessageAuthor>
 
 /** A message, standard variant: `body` is a required string ("" for attachment-only messages). */

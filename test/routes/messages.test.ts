@@ -117,3 +117,19 @@ t.test('sanitize: passthrough and a custom function', async (t) => {
   const custom = await setup(t, 'standard', { sanitize: (html: string) => html.toUpperCase() })
   t.equal((await custom.op('createMessage', finReply(custom.conversation.id, { body: raw }))).data.body, raw.toUpperCase())
 })
+
+for (const variant of VARIANTS) {
+  t.test(`${variant}: an author whose email or photo is not well-formed is still served (no 500)`, async (t) => {
+    const { op, conversation } = await setup(t, variant)
+    const odd = (await op('createUser', { name: 'Odd', email: 'not an email "quoted"' })).data
+    if (variant === 'posts-only') {
+      await op('updateConversation', { conversation_id: conversation.id, user: { id: conversation.user.id, photo_url: 'not a url' } })
+    }
+    const created = await op('createMessage', finReply(conversation.id, { author: { id: odd.id, user_type: 'end_user' } }))
+    t.equal(created.status, 201)
+    t.match(created.data.author, { id: odd.id, email: 'not an email "quoted"' })
+    const listed = await op('getMessages', { conversation_id: conversation.id })
+    t.equal(listed.status, 200)
+    t.equal(listed.data.length, 2)
+  })
+}
