@@ -16,9 +16,20 @@ export function bearerToken (request: FastifyRequest): string | undefined {
   return token.length > 0 ? token : undefined
 }
 
-/** A stable, non-reversible name for a token: what the rate limiter keys on, so no store ever holds a token. */
+const fingerprints = new Map<string, string>()
+
+/**
+ * A stable, non-reversible name for a token: what the rate limiter keys on, so no store ever holds a token.
+ * Cached, since Fin reuses one token for its lifetime; the cache is bounded so random tokens cannot grow it.
+ */
 export function tokenFingerprint (token: string): string {
-  return createHash('sha256').update(token).digest('base64url').slice(0, 22)
+  let fingerprint = fingerprints.get(token)
+  if (fingerprint === undefined) {
+    fingerprint = createHash('sha256').update(token).digest('base64url').slice(0, 22)
+    if (fingerprints.size >= 1000) fingerprints.clear()
+    fingerprints.set(token, fingerprint)
+  }
+  return fingerprint
 }
 
 /**

@@ -15,7 +15,7 @@ export interface Limits {
   /** The per-client rate limit, as an onRequest hook; undefined when turned off. */
   perClient: onRequestAsyncHookHandler | undefined
   /**
-   * Runs an authentication step: refuses at once an IP over its failed-authentication limit, and counts a
+   * Runs an authentication step: refuses at once an IP that went over its failed-authentication limit, and counts a
    * failure against the IP when the step throws.
    */
   guard: (request: FastifyRequest, reply: FastifyReply, step: () => Promise<void>) => Promise<void>
@@ -30,6 +30,8 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
     ...(rateLimit === false ? {} : rateLimit),
     redis: rateLimit === false ? undefined : rateLimit.redis,
     nameSpace: rateLimit === false ? undefined : (rateLimit.nameSpace ?? `fin-rate-limit-${options.name}-`),
+    // Headers only on a 429 (with Retry-After): Fin does not read x-ratelimit-* on every answer, and they cost.
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) => new FinRateLimitedError(context.after)
   })
   const perClient = rateLimit === false ? undefined : storeFailures(app.rateLimit({ keyGenerator: clientKey }))
@@ -39,18 +41,30 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
     max: authFailureLimit.max,
     timeWindow: authFailureLimit.timeWindow
   })
+  // IPs past their limit, until when. Failures are counted in the shared store (Redis across instances); an IP
+  // crossing the limit is remembered here, so a successful request costs a Map lookup, not a store round trip.
+  const blocked = new Map<string, number>()
   return {
     perClient,
     async guard (request, reply, step) {
-      const seen = await failures(request, { increment: false }).catch(unavailable)
-      if (!seen.isAllowed && seen.remaining === 0) {
-        reply.header('retry-after', seen.ttlInSeconds)
-        throw new FinAuthRateLimitedError(`${seen.ttlInSeconds} seconds`)
+      const until = blocked.get(request.ip)
+      if (until !== undefined) {
+        const left = until - Date.now()
+        if (left > 0) {
+          const seconds = Math.ceil(left / 1000)
+          reply.header('retry-after', seconds)
+          throw new FinAuthRateLimitedError(`${seconds} seconds`)
+        }
+        blocked.delete(request.ip)
       }
       try {
         await step()
       } catch (err) {
-        await failures(request).catch(unavailable)
+        const counted = await failures(request).catch(unavailable)
+        if (!counted.isAllowed && counted.remaining === 0) {
+          if (blocked.size >= 10_000) blocked.clear()
+          blocked.set(request.ip, Date.now() + counted.ttl)
+        }
         throw err
       }
     }
@@ -59,9 +73,13 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
 
 /** Adds to the API context: the per-client limit, then authentication, then (if on) the signature check. */
 export async function addApiHooks (app: FastifyInstance, options: ResolvedOptions, limits: Limits): Promise<void> {
-  if (limits.perClient !== undefined) app.addHook('onRequest', limits.perClient)
   const authenticate = await createAuthenticator(app, options.tokens, options.verifyToken, options.oauth)
-  app.addHook('onRequest', (request, reply) => limits.guard(request, reply, () => authenticate(request, reply)))
+  const { perClient, guard } = limits
+  // One hook for both steps (rate limit first, so failed tokens count too): one dispatch per request, not two.
+  app.addHook('onRequest', async function finAuth (request, reply) {
+    if (perClient !== undefined) await perClient.call(this, request, reply)
+    await guard(request, reply, () => authenticate(request, reply))
+  })
   const signature = options.signature
   if (signature !== undefined) {
     // After parsing, so the raw body is known; before validation, so a forged request learns nothing more.

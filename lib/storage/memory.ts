@@ -22,7 +22,8 @@ interface MessageLog {
 
 /**
  * Keeps everything in this process's memory: for tests and trials. Data is gone on restart, and several instances
- * do not share it. Every method runs without an `await` between its reads and writes, so it is atomic.
+ * do not share it. Every method runs without an `await` between its reads and writes, so it is atomic. What it
+ * stores is copied and deep-frozen once, on write; reads hand out those frozen values without copying them.
  */
 export class MemoryStorage implements FinStorage {
   readonly #now: () => Date
@@ -41,38 +42,39 @@ export class MemoryStorage implements FinStorage {
 
   async getUser (id: string): Promise<EndUser | null> {
     const row = this.#users.get(id)
-    return row === undefined ? null : toEndUser(clone(row))
+    return row === undefined ? null : toEndUser(row)
   }
 
   async createUser (user: NewUser): Promise<Created<EndUser>> {
     const existing = user.object_id === undefined ? undefined : this.#userIdByObjectId.get(user.object_id)
-    if (existing !== undefined) return { value: toEndUser(clone(this.#users.get(existing)!)), created: false }
+    if (existing !== undefined) return { value: toEndUser(this.#users.get(existing)!), created: false }
     const row: UserRow = {
       id: newId('usr'),
       name: user.name ?? null,
       email: user.email ?? null,
       photo_url: user.photo_url ?? null,
-      attributes: user.attributes === undefined ? {} : clone(user.attributes)
+      attributes: user.attributes === undefined ? frozen({}) : frozen(user.attributes)
     }
     this.#users.set(row.id, row)
     if (user.object_id !== undefined) this.#userIdByObjectId.set(user.object_id, row.id)
-    return { value: toEndUser(clone(row)), created: true }
+    return { value: toEndUser(row), created: true }
   }
 
   async updateUser (id: string, patch: UserPatch): Promise<EndUser | null> {
     const row = this.#users.get(id)
     if (row === undefined) return null
     applyUserPatch(row, patch)
-    return toEndUser(clone(row))
+    return toEndUser(row)
   }
 
   async listAgents (): Promise<AgentRecord[]> {
-    return [...this.#agents.values()].map(clone)
+    return [...this.#agents.values()]
   }
 
   async upsertAgent (agent: AgentRecord): Promise<AgentRecord> {
-    this.#agents.set(agent.id, clone(agent))
-    return clone(agent)
+    const record = frozen(agent)
+    this.#agents.set(agent.id, record)
+    return record
   }
 
   async getConversation (id: string): Promise<Conversation | null> {
@@ -94,7 +96,7 @@ export class MemoryStorage implements FinStorage {
       const row = this.#conversations.get(existing)!
       const log = this.#logs.get(existing)!
       const message = log.messages[log.positions.get(row.initial_message_id)!]!
-      return { value: { conversation: this.#toConversation(row), message: clone(message) }, created: false }
+      return { value: { conversation: this.#toConversation(row), message }, created: false }
     }
     if (!this.#users.has(input.user_id)) throw new FinUserNotFoundError(input.user_id)
     const id = newId('conv')
@@ -105,8 +107,8 @@ export class MemoryStorage implements FinStorage {
       status: 'open' as const,
       user_id: input.user_id,
       title: input.title,
-      tags: [],
-      attributes: input.attributes === null ? {} : clone(input.attributes),
+      tags: frozen([]),
+      attributes: frozen(input.attributes ?? {}),
       assignee_id: null,
       created_at: now,
       updated_at: now,
@@ -116,7 +118,7 @@ export class MemoryStorage implements FinStorage {
     this.#logs.set(id, { messages: [], positions: new Map() })
     if (input.object_id !== undefined) this.#conversationIdByObjectId.set(input.object_id, id)
     this.#append(id, message, input.message.object_id)
-    return { value: { conversation: this.#toConversation(row), message: clone(message) }, created: true }
+    return { value: { conversation: this.#toConversation(row), message }, created: true }
   }
 
   async updateConversation (id: string, patch: ConversationPatch): Promise<UpdatedConversation | null> {
@@ -129,8 +131,8 @@ export class MemoryStorage implements FinStorage {
     if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
     const previousAssigneeId = row.assignee_id
     if (patch.title !== undefined) row.title = patch.title
-    if (patch.tags !== undefined) row.tags = [...patch.tags]
-    if (patch.attributes !== undefined) row.attributes = mergeAttributes(row.attributes, clone(patch.attributes)) ?? {}
+    if (patch.tags !== undefined) row.tags = frozen(patch.tags)
+    if (patch.attributes !== undefined) row.attributes = frozen(mergeAttributes(row.attributes, patch.attributes) ?? {})
     if (patch.status !== undefined) row.status = patch.status
     if (patch.assignee_id !== undefined) row.assignee_id = patch.assignee_id
     if (patch.user !== undefined) applyUserPatch(this.#users.get(row.user_id)!, patch.user)
@@ -143,14 +145,14 @@ export class MemoryStorage implements FinStorage {
     if (log === undefined) return null
     const position = afterId === undefined ? undefined : log.positions.get(afterId)
     const from = position === undefined ? 0 : position + 1
-    return log.messages.slice(from).map(clone)
+    return log.messages.slice(from)
   }
 
   async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
     const existing = input.object_id === undefined ? undefined : this.#messageIdByObjectId.get(input.object_id)
     if (existing !== undefined) {
       const log = this.#logs.get(this.#messageConversation.get(existing)!)!
-      return { value: clone(log.messages[log.positions.get(existing)!]!), created: false }
+      return { value: log.messages[log.positions.get(existing)!]!, created: false }
     }
     const row = this.#conversations.get(conversationId)
     if (row === undefined) return null
@@ -158,13 +160,13 @@ export class MemoryStorage implements FinStorage {
     const message = this.#buildMessage(conversationId, input, now)
     this.#append(conversationId, message, input.object_id)
     row.updated_at = now
-    return { value: clone(message), created: true }
+    return { value: message, created: true }
   }
 
   async close (): Promise<void> {}
 
   #buildMessage (conversationId: string, input: NewMessage, now: string): Message {
-    return {
+    return frozen({
       id: newId('msg'),
       conversation_id: conversationId,
       message_type: 'comment',
@@ -172,8 +174,8 @@ export class MemoryStorage implements FinStorage {
       author: this.#author(input.author),
       visibility: input.visibility,
       created_at: input.created_at ?? now,
-      attachments: input.attachments.map(clone)
-    }
+      attachments: input.attachments
+    })
   }
 
   #author (ref: NewMessage['author']): Message['author'] {
@@ -197,9 +199,9 @@ export class MemoryStorage implements FinStorage {
   }
 
   #toConversation (row: ConversationRow & { user_id: string }): Conversation {
-    const user = toEndUser(clone(this.#users.get(row.user_id)!))
+    const user = toEndUser(this.#users.get(row.user_id)!)
     const agent = row.assignee_id === null ? undefined : this.#agents.get(row.assignee_id)
-    return toConversation(clone(row), user, agent === undefined ? undefined : toAgent(agent))
+    return toConversation(row, user, agent === undefined ? undefined : toAgent(agent))
   }
 }
 
@@ -207,9 +209,21 @@ function applyUserPatch (row: UserRow, patch: UserPatch): void {
   if (patch.name !== undefined) row.name = patch.name
   if (patch.email !== undefined) row.email = patch.email
   if (patch.photo_url !== undefined) row.photo_url = patch.photo_url
-  if (patch.attributes !== undefined) row.attributes = mergeAttributes(row.attributes, clone(patch.attributes))
+  if (patch.attributes !== undefined) {
+    const merged = mergeAttributes(row.attributes, patch.attributes)
+    row.attributes = merged === null ? null : frozen(merged)
+  }
 }
 
-function clone<T> (value: T): T {
-  return structuredClone(value)
+/** A deep copy, deep-frozen: stored once, then shared by every read without copying. */
+function frozen<T> (value: T): T {
+  return deepFreeze(structuredClone(value))
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
 }

@@ -31,13 +31,15 @@ function microsPerCall (fn: (html: string) => string, samples: string[]): number
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
-console.log(`| input | ${Object.keys(candidates).join(' | ')} | ratio |`)
-console.log(`|---|${Object.keys(candidates).map(() => '---').join('|')}|---|`)
-for (const [name, samples] of Object.entries(inputs)) {
-  const runs: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((c) => [c, []]))
-  for (let i = 0; i < 7; i++) {
-    for (const [candidate, fn] of Object.entries(candidates)) runs[candidate]!.push(microsPerCall(fn, samples))
+export async function bench (): Promise<string> {
+  const lines = [`| input | ${Object.keys(candidates).join(' | ')} | ratio |`, `|---|${Object.keys(candidates).map(() => '---').join('|')}|---|`]
+  for (const [name, samples] of Object.entries(inputs)) {
+    const runs: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((c) => [c, []]))
+    for (let i = 0; i < 7; i++) {
+      for (const [candidate, fn] of Object.entries(candidates)) runs[candidate]!.push(microsPerCall(fn, samples))
+    }
+    const figures = Object.keys(candidates).map((c) => median(runs[c]!))
+    lines.push(`| ${name} | ${figures.map((f) => `${f.toFixed(1)} µs`).join(' | ')} | sanitize-html / xss = ${(figures[1]! / figures[0]!).toFixed(1)}x |`)
   }
-  const figures = Object.keys(candidates).map((c) => median(runs[c]!))
-  console.log(`| ${name} | ${figures.map((f) => `${f.toFixed(1)} µs`).join(' | ')} | sanitize-html / xss = ${(figures[1]! / figures[0]!).toFixed(1)}x |`)
+  return lines.join('\n')
 }

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// fin-helpdesk-check: the Fin Custom Helpdesk API conformance checks, against any helpdesk.
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { OPERATIONS, type OperationName } from '../operations.js'
+import { runConformance, type CheckResult } from '../simulator/checks.js'
+
+const USAGE = `Usage: fin-helpdesk-check --url <base> (--token <t> | --token-url <u> --client-id <id> --client-secret <s>)
+         [--variant standard|posts-only] [--paths paths.json] [--json]
+         [--webhook-port <n> --integration-id <id> --webhook-key <k> [--webhook-timeout <seconds>]]
+
+Runs the conformance checks of the Fin Custom Helpdesk API against a live helpdesk: every operation and response
+shape, round trips, idempotency, after_id, handover, the body-or-attachment rule, auth failures, error shapes and
+bad input. Creates test data marked "[fin-helpdesk-check]". Exits 1 when a check fails, 2 on bad arguments.`
+
+async function main (): Promise<number> {
+  let args
+  try {
+    args = parseArgs({
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'token-url': { type: 'string' },
+        'client-id': { type: 'string' },
+        'client-secret': { type: 'string' },
+        variant: { type: 'string', default: 'standard' },
+        paths: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'webhook-port': { type: 'string' },
+        'integration-id': { type: 'string' },
+        'webhook-key': { type: 'string' },
+        'webhook-timeout': { type: 'string' },
+        help: { type: 'boolean', default: false }
+      }
+    }).values
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`)
+    return 2
+  }
+  if (args.help === true) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  const problems: string[] = []
+  if (args.url === undefined) problems.push('--url is required')
+  const oauth = args['token-url'] !== undefined
+  if (args.token === undefined && !oauth) problems.push('give --token, or --token-url with --client-id and --client-secret')
+  if (oauth && (args['client-id'] === undefined || args['client-secret'] === undefined)) problems.push('--token-url needs --client-id and --client-secret')
+  if (args.variant !== 'standard' && args.variant !== 'posts-only') problems.push('--variant is standard or posts-only')
+  let paths: Partial<Record<OperationName, string>> | undefined
+  if (args.paths !== undefined) {
+    try {
+      paths = JSON.parse(readFileSync(args.paths, 'utf8'))
+      const unknown = Object.keys(paths ?? {}).filter((key) => !(OPERATIONS as readonly string[]).includes(key))
+      if (unknown.length > 0) problems.push(`--paths: ${unknown.join(', ')} are not operations (${OPERATIONS.join(', ')})`)
+    } catch (err) {
+      problems.push(`--paths: ${(err as Error).message}`)
+    }
+  }
+  const webhookPort = args['webhook-port'] === undefined ? undefined : Number(args['webhook-port'])
+  if (webhookPort !== undefined && (!Number.isInteger(webhookPort) || args['integration-id'] === undefined || args['webhook-key'] === undefined)) {
+    problems.push('--webhook-port needs a port number, --integration-id and --webhook-key')
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`${problems.join('\n')}\n\n${USAGE}\n`)
+    return 2
+  }
+
+  const print = (result: CheckResult): void => {
+    if (args.json === true) return
+    process.stdout.write(result.ok
+      ? `ok      ${result.name}\n`
+      : `FAILED  ${result.name}\n        expected: ${result.expected}\n        actual:   ${result.actual}\n`)
+  }
+  const report = await runConformance({
+    baseUrl: args.url!,
+    token: args.token,
+    oauth: oauth ? { tokenUrl: args['token-url']!, clientId: args['client-id']!, clientSecret: args['client-secret']! } : undefined,
+    variant: args.variant as 'standard' | 'posts-only',
+    paths,
+    webhook: webhookPort === undefined ? undefined : { port: webhookPort, integrationId: args['integration-id']!, webhookKey: args['webhook-key']!, timeout: Number(args['webhook-timeout'] ?? 120) * 1000 },
+    onResult: print,
+    onNotice: (message) => { if (args.json !== true) process.stdout.write(`...     ${message}\n`) }
+  })
+  if (args.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  else process.stdout.write(`\n${report.passed} passed, ${report.failed} failed\n`)
+  return report.failed === 0 ? 0 : 1
+}
+
+main().then((code) => { process.exitCode = code }, (err: unknown) => {
+  process.stderr.write(`fin-helpdesk-check: ${(err as Error).stack ?? String(err)}\n`)
+  process.exitCode = 2
+})
