@@ -1,6 +1,6 @@
 import pg, { type Pool } from 'pg'
 import { FinOptionsError } from '../errors.js'
-import { migratePostgres, SCHEMA_NAME } from '../storage/postgres-migrations.js'
+import { migratePostgres, SCHEMA_NAME, transaction } from '../storage/postgres-migrations.js'
 import type { FinOutbox, OutboxCounts, OutboxEntry } from './outbox.js'
 
 export interface PostgresOutboxOptions {
@@ -75,9 +75,7 @@ export class PostgresOutbox implements FinOutbox {
   async complete (conversationId: string, now: number, window: number): Promise<boolean> {
     await this.#ready
     // Lock the row first, so a call that marks it dirty meanwhile is either seen here or lands after the delete.
-    const client = await this.pool.connect()
-    try {
-      await client.query('BEGIN')
+    return transaction(this.pool, async (client) => {
       const { rows } = await client.query<{ dirty: boolean }>(`SELECT dirty FROM ${this.#t} WHERE conversation_id = $1 FOR UPDATE`, [conversationId])
       const again = rows[0]?.dirty === true
       if (rows[0] !== undefined && !again) await client.query(`DELETE FROM ${this.#t} WHERE conversation_id = $1`, [conversationId])
@@ -85,14 +83,8 @@ export class PostgresOutbox implements FinOutbox {
         await client.query(`UPDATE ${this.#t} SET state = 'pending', dirty = false, due_at = $2, first_at = $3, attempt = 0, lease_until = NULL,
           updated_at = $3 WHERE conversation_id = $1`, [conversationId, now + window, now])
       }
-      await client.query('COMMIT')
       return again
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw err
-    } finally {
-      client.release()
-    }
+    })
   }
 
   async reschedule (conversationId: string, dueAt: number, attempt: number, status: number | null, error: string, now: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg'
+import type { Pool, PoolClient } from 'pg'
 
 /** Versioned schema changes, each applied once, in order, under an advisory lock (several instances may start at once). */
 export function postgresMigrations (s: string): string[] {
@@ -70,13 +70,27 @@ export function postgresMigrations (s: string): string[] {
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
-/** Creates the schema and brings it to the latest version; safe from several instances at once. */
-export async function migratePostgres (pool: Pool, schema: string): Promise<void> {
-  const s = `"${schema}"`
-  const steps = postgresMigrations(s)
+/** Runs `fn` in one transaction on a client of the pool: committed when it resolves, rolled back when it throws. */
+export async function transaction<T> (pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}
+
+/** Creates the schema and brings it to the latest version; safe from several instances at once. */
+export function migratePostgres (pool: Pool, schema: string): Promise<void> {
+  const s = `"${schema}"`
+  const steps = postgresMigrations(s)
+  return transaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fastify-fin-helpdesk:${schema}`])
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`)
     await client.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
@@ -85,11 +99,5 @@ export async function migratePostgres (pool: Pool, schema: string): Promise<void
       await client.query(steps[version]!)
       await client.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [version + 1])
     }
-    await client.query('COMMIT')
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw err
-  } finally {
-    client.release()
-  }
+  })
 }

@@ -1,8 +1,11 @@
 import pg, { type Pool, type PoolClient } from 'pg'
 import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
-import type { Agent, Conversation, EndUser, Message } from '../schemas/models.js'
-import { newId, toAgent, userAuthor } from './records.js'
-import { migratePostgres, SCHEMA_NAME } from './postgres-migrations.js'
+import type { Conversation, EndUser, Message } from '../schemas/models.js'
+import {
+  fromConversationJoin, fromMessageRow, fromUserRow, newId, toAgent, toEndUser, userAuthor,
+  type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
+} from './records.js'
+import { migratePostgres, SCHEMA_NAME, transaction } from './postgres-migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -17,45 +20,6 @@ export interface PostgresStorageOptions {
   schema?: string
   /** The clock used for created_at and updated_at. @default () => new Date() */
   now?: () => Date
-}
-
-interface ConversationJoin {
-  id: string
-  status: Conversation['status']
-  title: string | null
-  tags: string[]
-  attributes: Record<string, unknown>
-  assignee_id: string | null
-  user_id: string
-  initial_message_id: string | null
-  created_at: string
-  updated_at: string
-  u_name: string | null
-  u_email: string | null
-  u_photo_url: string | null
-  u_attributes: Record<string, unknown> | null
-  a_name: string | null
-  a_email: string | null
-  a_photo_url: string | null
-  a_alias: string | null
-}
-
-interface MessageRow {
-  id: string
-  conversation_id: string
-  body: string
-  author: Message['author']
-  visibility: Message['visibility']
-  attachments: NonNullable<Message['attachments']>
-  created_at: string
-}
-
-interface UserRow {
-  id: string
-  name: string | null
-  email: string | null
-  photo_url: string | null
-  attributes: Record<string, unknown> | null
 }
 
 /**
@@ -92,19 +56,19 @@ export class PostgresStorage implements FinStorage {
 
   async getUser (id: string): Promise<EndUser | null> {
     await this.#ready
-    const { rows } = await this.pool.query<UserRow>(this.#q.getUser, [id])
+    const { rows } = await this.pool.query<StoredUserRow>(this.#q.getUser, [id])
     return rows[0] === undefined ? null : toUser(rows[0])
   }
 
   async createUser (user: NewUser): Promise<Created<EndUser>> {
     await this.#ready
-    const { rows } = await this.pool.query<UserRow>(this.#q.insertUser, [
+    const { rows } = await this.pool.query<StoredUserRow>(this.#q.insertUser, [
       newId('usr'), user.object_id ?? null, user.name ?? null, user.email ?? null, user.photo_url ?? null,
       user.attributes === undefined ? {} : user.attributes
     ])
     if (rows[0] !== undefined) return { value: toUser(rows[0]), created: true }
     // The object_id was taken (perhaps a moment ago, by another instance): answer that user.
-    const existing = await this.pool.query<UserRow>(this.#q.getUserByObjectId, [user.object_id])
+    const existing = await this.pool.query<StoredUserRow>(this.#q.getUserByObjectId, [user.object_id])
     return { value: toUser(existing.rows[0]!), created: false }
   }
 
@@ -229,20 +193,9 @@ export class PostgresStorage implements FinStorage {
     return rows.map((row) => row['QUERY PLAN'])
   }
 
-  /** Runs `fn` in one READ COMMITTED transaction: row locks and unique constraints carry the guarantees. */
-  async #tx<T> (fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
-    try {
-      await client.query('BEGIN')
-      const result = await fn(client)
-      await client.query('COMMIT')
-      return result
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw err
-    } finally {
-      client.release()
-    }
+  /** One READ COMMITTED transaction: row locks and unique constraints carry the guarantees. */
+  #tx<T> (fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return transaction(this.pool, fn)
   }
 
   async #existingConversation (db: Pool | PoolClient, objectId?: string, id?: string): Promise<CreatedConversation | undefined> {
@@ -256,7 +209,7 @@ export class PostgresStorage implements FinStorage {
   }
 
   async #patchUser (client: PoolClient, id: string, patch: UserPatch): Promise<EndUser | null> {
-    const { rows } = await client.query<UserRow>(this.#q.updateUser, [
+    const { rows } = await client.query<StoredUserRow>(this.#q.updateUser, [
       id,
       patch.name !== undefined, patch.name ?? null,
       patch.email !== undefined, patch.email ?? null,
@@ -272,9 +225,9 @@ export class PostgresStorage implements FinStorage {
       if (rows[0] === undefined) throw new FinAgentNotFoundError(ref.id)
       return toAgent(rows[0])
     }
-    const { rows } = await client.query<UserRow>(this.#q.getUser, [ref.id])
+    const { rows } = await client.query<StoredUserRow>(this.#q.getUser, [ref.id])
     if (rows[0] === undefined) throw new FinUserNotFoundError(ref.id)
-    return userAuthor(rows[0])
+    return userAuthor(fromUserRow(rows[0], asIs))
   }
 
   /** Inserts a message; with `strict`, answers undefined when its object_id is taken, else drops the taken object_id. */
@@ -345,38 +298,19 @@ function queries (s: string) {
   }
 }
 
-function toUser (row: UserRow): EndUser {
-  return { id: row.id, user_type: 'end_user', name: row.name, email: row.email, photo_url: row.photo_url, attributes: row.attributes }
+// node-postgres decodes jsonb columns itself.
+const asIs: Decode = (value) => value
+
+function toUser (row: StoredUserRow): EndUser {
+  return toEndUser(fromUserRow(row, asIs))
 }
 
 function toConversation (row: ConversationJoin): Conversation {
-  const assignee: Agent | undefined = row.assignee_id === null || row.a_name === null
-    ? undefined
-    : { id: row.assignee_id, user_type: 'agent', name: row.a_name, email: row.a_email, photo_url: row.a_photo_url, alias: row.a_alias }
-  return {
-    id: row.id,
-    status: row.status,
-    user: { id: row.user_id, user_type: 'end_user', name: row.u_name, email: row.u_email, photo_url: row.u_photo_url, attributes: row.u_attributes },
-    title: row.title ?? undefined,
-    tags: row.tags,
-    attributes: row.attributes,
-    assignee,
-    created_at: row.created_at,
-    updated_at: row.updated_at
-  }
+  return fromConversationJoin(row, asIs)
 }
 
 function toMessage (row: MessageRow): Message {
-  return {
-    id: row.id,
-    conversation_id: row.conversation_id,
-    message_type: 'comment',
-    body: row.body,
-    author: row.author,
-    visibility: row.visibility,
-    created_at: row.created_at,
-    attachments: row.attachments
-  }
+  return fromMessageRow(row, asIs)
 }
 
 export { PostgresOutbox, type PostgresOutboxOptions } from '../notify/postgres-outbox.js'

@@ -2,8 +2,11 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
 import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
-import type { Agent, Conversation, EndUser, Message } from '../schemas/models.js'
-import { mergeAttributes, newId, toAgent, userAuthor, type UserRow } from './records.js'
+import type { Conversation, EndUser, Message } from '../schemas/models.js'
+import {
+  fromConversationJoin, fromMessageRow, fromUserRow, mergeAttributes, newId, toAgent, toEndUser, userAuthor,
+  type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
+} from './records.js'
 import { migrate, migrations } from './sqlite-migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
@@ -23,45 +26,6 @@ export interface SqliteStorageOptions {
   busyTimeout?: number
   /** The clock used for created_at and updated_at. @default () => new Date() */
   now?: () => Date
-}
-
-interface ConversationJoin {
-  id: string
-  status: Conversation['status']
-  title: string | null
-  tags: string
-  attributes: string
-  assignee_id: string | null
-  user_id: string
-  initial_message_id: string | null
-  created_at: string
-  updated_at: string
-  u_name: string | null
-  u_email: string | null
-  u_photo_url: string | null
-  u_attributes: string | null
-  a_name: string | null
-  a_email: string | null
-  a_photo_url: string | null
-  a_alias: string | null
-}
-
-interface MessageRow {
-  id: string
-  conversation_id: string
-  body: string
-  author: string
-  visibility: Message['visibility']
-  attachments: string
-  created_at: string
-}
-
-interface UserRecordRow {
-  id: string
-  name: string | null
-  email: string | null
-  photo_url: string | null
-  attributes: string | null
 }
 
 export const TABLE_PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/
@@ -94,20 +58,20 @@ export class SqliteStorage implements FinStorage {
   }
 
   async getUser (id: string): Promise<EndUser | null> {
-    const row = this.#s.getUser.get(id) as UserRecordRow | undefined
+    const row = this.#s.getUser.get(id) as StoredUserRow | undefined
     return row === undefined ? null : toUser(row)
   }
 
   async createUser (user: NewUser): Promise<Created<EndUser>> {
     return this.#write(() => {
       if (user.object_id !== undefined) {
-        const existing = this.#s.getUserByObjectId.get(user.object_id) as UserRecordRow | undefined
+        const existing = this.#s.getUserByObjectId.get(user.object_id) as StoredUserRow | undefined
         if (existing !== undefined) return { value: toUser(existing), created: false }
       }
       const id = newId('usr')
       this.#s.insertUser.run(id, user.object_id ?? null, user.name ?? null, user.email ?? null, user.photo_url ?? null,
         user.attributes === undefined ? '{}' : JSON.stringify(user.attributes))
-      return { value: toUser(this.#s.getUser.get(id) as UserRecordRow), created: true }
+      return { value: toUser(this.#s.getUser.get(id) as StoredUserRow), created: true }
     })
   }
 
@@ -171,7 +135,7 @@ export class SqliteStorage implements FinStorage {
       this.#s.updateConversation.run(
         patch.title === undefined ? row.title : patch.title,
         patch.tags === undefined ? row.tags : JSON.stringify(patch.tags),
-        patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(JSON.parse(row.attributes), patch.attributes)),
+        patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(parse(row.attributes), patch.attributes)),
         patch.status ?? row.status,
         patch.assignee_id === undefined ? row.assignee_id : patch.assignee_id,
         this.#now().toISOString(),
@@ -223,11 +187,11 @@ export class SqliteStorage implements FinStorage {
   }
 
   #patchUser (id: string, patch: UserPatch): EndUser | null {
-    const row = this.#s.getUser.get(id) as UserRecordRow | undefined
+    const row = this.#s.getUser.get(id) as StoredUserRow | undefined
     if (row === undefined) return null
     const attributes = patch.attributes === undefined
       ? row.attributes
-      : JSON.stringify(mergeAttributes(row.attributes === null ? null : JSON.parse(row.attributes), patch.attributes))
+      : JSON.stringify(mergeAttributes(row.attributes === null ? null : parse(row.attributes), patch.attributes))
     this.#s.updateUser.run(
       patch.name === undefined ? row.name : patch.name,
       patch.email === undefined ? row.email : patch.email,
@@ -235,7 +199,7 @@ export class SqliteStorage implements FinStorage {
       attributes,
       id
     )
-    return toUser(this.#s.getUser.get(id) as UserRecordRow)
+    return toUser(this.#s.getUser.get(id) as StoredUserRow)
   }
 
   #author (ref: NewMessage['author']): Message['author'] {
@@ -244,9 +208,9 @@ export class SqliteStorage implements FinStorage {
       if (agent === undefined) throw new FinAgentNotFoundError(ref.id)
       return toAgent(agent)
     }
-    const user = this.#s.getUser.get(ref.id) as UserRecordRow | undefined
+    const user = this.#s.getUser.get(ref.id) as StoredUserRow | undefined
     if (user === undefined) throw new FinUserNotFoundError(ref.id)
-    return userAuthor(toUserRow(user))
+    return userAuthor(fromUserRow(user, parse))
   }
 
   #insertMessage (id: string, conversationId: string, input: NewMessage, author: Message['author'], now: string): void {
@@ -299,56 +263,18 @@ function prepare (db: Database, p: string) {
   return Object.fromEntries(Object.entries(statements).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof statements, Statement>
 }
 
-function toUserRow (row: UserRecordRow): UserRow {
-  return { id: row.id, name: row.name, email: row.email, photo_url: row.photo_url, attributes: row.attributes === null ? null : JSON.parse(row.attributes) }
-}
+const parse: Decode = (value) => JSON.parse(value as string)
 
-function toUser (row: UserRecordRow): EndUser {
-  return {
-    id: row.id,
-    user_type: 'end_user',
-    name: row.name,
-    email: row.email,
-    photo_url: row.photo_url,
-    attributes: row.attributes === null ? null : JSON.parse(row.attributes)
-  }
+function toUser (row: StoredUserRow): EndUser {
+  return toEndUser(fromUserRow(row, parse))
 }
 
 function toConversation (row: ConversationJoin): Conversation {
-  const assignee: Agent | undefined = row.assignee_id === null || row.a_name === null
-    ? undefined
-    : { id: row.assignee_id, user_type: 'agent', name: row.a_name, email: row.a_email, photo_url: row.a_photo_url, alias: row.a_alias }
-  return {
-    id: row.id,
-    status: row.status,
-    user: {
-      id: row.user_id,
-      user_type: 'end_user',
-      name: row.u_name,
-      email: row.u_email,
-      photo_url: row.u_photo_url,
-      attributes: row.u_attributes === null ? null : JSON.parse(row.u_attributes)
-    },
-    title: row.title ?? undefined,
-    tags: JSON.parse(row.tags),
-    attributes: JSON.parse(row.attributes),
-    assignee,
-    created_at: row.created_at,
-    updated_at: row.updated_at
-  }
+  return fromConversationJoin(row, parse)
 }
 
 function toMessage (row: MessageRow): Message {
-  return {
-    id: row.id,
-    conversation_id: row.conversation_id,
-    message_type: 'comment',
-    body: row.body,
-    author: JSON.parse(row.author),
-    visibility: row.visibility,
-    created_at: row.created_at,
-    attachments: JSON.parse(row.attachments)
-  }
+  return fromMessageRow(row, parse)
 }
 
 export { SqliteOutbox, type SqliteOutboxOptions } from '../notify/sqlite-outbox.js'

@@ -32,7 +32,7 @@ export async function bench (): Promise<string> {
     const after = process.memoryUsage()
     await storage.close()
     return [
-      '| measure | before | after 10,000 conversations × 20 messages (200,000 messages) |',
+      '| measure | fresh process | after 10,000 conversations × 20 messages (200,000 messages) |',
       '|---|---|---|',
       `| heap used | ${mb(before.heapUsed)} | ${mb(after.heapUsed)} |`,
       `| RSS | ${mb(before.rss)} | ${mb(after.rss)} |`,
