@@ -32,7 +32,7 @@ export interface TranscriptDifference {
 export interface WebhookEvent {
   conversation_id: string
   event_type: string | null
-  agent?: Rec
+  agent?: Record<string, unknown>
   at: number
 }
 
@@ -114,7 +114,11 @@ export class FinSimulator {
   }
 
   /** The agent Fin writes as, from get_agents. */
-  async agent (): Promise<Rec> {
+  async agent (): Promise<Record<string, unknown>> {
+    return this.#pickAgent()
+  }
+
+  async #pickAgent (): Promise<Rec> {
     if (this.#agent !== undefined) return this.#agent
     const res = await this.client.call('getAgents')
     if (res.status !== 200 || !Array.isArray(res.data)) throw new FinSimulatorError(`get_agents answered ${res.status}`, res)
@@ -146,7 +150,7 @@ export class FinSimulator {
 
   /** Fin answers, as the agent chosen at setup. */
   async finSays (conversationId: string, body: string): Promise<string> {
-    const agent = await this.agent()
+    const agent = await this.#pickAgent()
     return this.#write(conversationId, { id: agent.id, user_type: 'agent', name: agent.name, email: agent.email }, body)
   }
 

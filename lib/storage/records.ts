@@ -78,7 +78,7 @@ export function mergeAttributes (stored: Record<string, unknown> | null, patch: 
 }
 
 /** JSON columns as the driver hands them: text in SQLite (parse it), already decoded in PostgreSQL (as is). */
-export type Decode = (value: unknown) => any
+export type Decode = (value: unknown) => unknown
 
 /** A conversation row joined with its user (u_*) and assignee (a_*), as both SQL adapters select it. */
 export interface ConversationJoin {
@@ -115,11 +115,11 @@ export function fromConversationJoin (row: ConversationJoin, decode: Decode): Co
       name: row.u_name,
       email: row.u_email,
       photo_url: row.u_photo_url,
-      attributes: row.u_attributes === null ? null : decode(row.u_attributes)
+      attributes: row.u_attributes === null ? null : decode(row.u_attributes) as Record<string, unknown>
     },
     title: row.title ?? undefined,
-    tags: decode(row.tags),
-    attributes: decode(row.attributes),
+    tags: decode(row.tags) as string[],
+    attributes: decode(row.attributes) as Record<string, unknown>,
     assignee,
     created_at: row.created_at,
     updated_at: row.updated_at
@@ -143,10 +143,10 @@ export function fromMessageRow (row: MessageRow, decode: Decode): Message {
     conversation_id: row.conversation_id,
     message_type: 'comment',
     body: row.body,
-    author: decode(row.author),
+    author: decode(row.author) as Message['author'],
     visibility: row.visibility,
     created_at: row.created_at,
-    attachments: decode(row.attachments)
+    attachments: decode(row.attachments) as Message['attachments']
   }
 }
 
@@ -160,5 +160,5 @@ export interface StoredUserRow {
 }
 
 export function fromUserRow (row: StoredUserRow, decode: Decode): UserRow {
-  return { id: row.id, name: row.name, email: row.email, photo_url: row.photo_url, attributes: row.attributes === null ? null : decode(row.attributes) }
+  return { id: row.id, name: row.name, email: row.email, photo_url: row.photo_url, attributes: row.attributes === null ? null : decode(row.attributes) as Record<string, unknown> }
 }

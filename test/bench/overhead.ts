@@ -35,10 +35,13 @@ async function seed (storage: FinStorage): Promise<Data> {
   return { conversationId: conversation.id, storage }
 }
 
-async function pluginApp (storage: FinStorage): Promise<FastifyInstance> {
+async function pluginApp (storage: FinStorage, limits = true): Promise<FastifyInstance> {
   const app = Fastify()
-  // Auth and rate limit on, as in production; the limit is set so the benchmark never trips it.
-  await app.register(finHelpdesk, { tokens: [TOKEN], storage, rateLimit: { max: 1e9, timeWindow: 60_000 } })
+  // Auth and rate limit on, as in production; the limit is set so the benchmark never trips it. Without limits:
+  // the like-for-like comparison with the glue app, which has none.
+  await app.register(finHelpdesk, limits
+    ? { tokens: [TOKEN], storage, rateLimit: { max: 1e9, timeWindow: 60_000 } }
+    : { tokens: [TOKEN], storage, rateLimit: false, authFailureLimit: false })
   return app
 }
 
@@ -115,7 +118,10 @@ export async function bench (): Promise<string> {
       const data = await seed(storage)
       const apps: Record<string, FastifyInstance> = { bare: await bareApp(data), plugin: await pluginApp(storage) }
       // The glue alternative is measured over the same in-memory data, as a user would first write it.
-      if (kind === 'memory') apps.glue = await glueApp(data)
+      if (kind === 'memory') {
+        apps['plugin, no limits'] = await pluginApp(storage, false)
+        apps.glue = await glueApp(data)
+      }
       const urls: Record<string, string> = {}
       for (const [name, app] of Object.entries(apps)) urls[name] = await listen(app)
       const routes: Array<[string, (url: string) => Promise<Figure>]> = [

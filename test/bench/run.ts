@@ -3,7 +3,7 @@
 // part of `npm test`. FIN_BENCH_SECONDS and FIN_BENCH_ROUNDS lengthen the load runs.
 import { execFileSync } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { ROUNDS, SECONDS, CONNECTIONS } from './harness.js'
 
@@ -37,6 +37,8 @@ if (child !== undefined) {
       `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB. Load runs: autocannon, ${CONNECTIONS} connections, ` +
       `${SECONDS} s each, ${ROUNDS} alternating rounds per figure, client and server in one process (sharing the machine's 2 cores); ` +
       'each figure is the median. Every benchmark runs in a fresh process. Read ratios, not absolute numbers: this machine is noisy.\n\n'
-    writeFileSync(new URL('../../docs/benchmarks.md', import.meta.url), header + sections.join('\n'))
+    // The hand-written analysis (targets, profile, fixes) follows the generated tables.
+    const notes = readFileSync(new URL('./notes.md', import.meta.url), 'utf8')
+    writeFileSync(new URL('../../docs/benchmarks.md', import.meta.url), header + sections.join('\n') + '\n' + notes)
   }
 }
