@@ -135,7 +135,7 @@ export class SqliteStorage implements FinStorage {
       this.#s.updateConversation.run(
         patch.title === undefined ? row.title : patch.title,
         patch.tags === undefined ? row.tags : JSON.stringify(patch.tags),
-        patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(parse(row.attributes), patch.attributes)),
+        patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)),
         patch.status ?? row.status,
         patch.assignee_id === undefined ? row.assignee_id : patch.assignee_id,
         this.#now().toISOString(),
@@ -191,7 +191,7 @@ export class SqliteStorage implements FinStorage {
     if (row === undefined) return null
     const attributes = patch.attributes === undefined
       ? row.attributes
-      : JSON.stringify(mergeAttributes(row.attributes === null ? null : parse(row.attributes), patch.attributes))
+      : JSON.stringify(mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes))
     this.#s.updateUser.run(
       patch.name === undefined ? row.name : patch.name,
       patch.email === undefined ? row.email : patch.email,
