@@ -12,6 +12,8 @@ const settings = { numRuns: RUNS, endOnFailure: true }
 // ---- valid inputs ----
 
 const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => !/[<>]/.test(s) && s.trim() !== '')
+// Odd unicode: any code unit, lone surrogates, NUL and bidi controls included. Valid JSON strings, so accepted.
+const oddText = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }), fc.string({ unit: fc.constantFrom('\ud800', '\udfff', '\u0000', '\u202e', '\u200b', 'a'), minLength: 1, maxLength: 10 }))
 const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small', maxDepth: 3 },
     fc.string({ unit: 'grapheme', maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null),
@@ -34,8 +36,9 @@ for (const variant of VARIANTS) {
   t.test(`${variant}: generated valid requests succeed and round-trip`, async (t) => {
     const { call } = await buildApp(t, { rateLimit: false })
     const op = client(call, variant)
-    await fc.assert(fc.asyncProperty(text, fc.option(text, { nil: null }), attributes, attributes, text, fc.option(text, { nil: null }), fc.uuid(),
-      async (name, email, userAttributes, conversationAttributes, body, title, objectId) => {
+    await fc.assert(fc.asyncProperty(oddText, fc.option(text, { nil: null }), attributes, attributes, text, fc.option(text, { nil: null }), fc.uuid(),
+      fc.constantFrom('open', 'resolved', 'closed', 'ended'), fc.array(text, { maxLength: 4 }),
+      async (name, email, userAttributes, conversationAttributes, body, title, objectId, status, tags) => {
         const user = await op('createUser', { name, email, object_id: `u-${objectId}` })
         if (user.status !== 201) return false
         const updated = await op('updateUser', { user_id: user.data.id, attributes: userAttributes })
@@ -56,6 +59,12 @@ for (const variant of VARIANTS) {
         t.equal(created.data.message.body, `<p>${body}</p>`)
         t.equal(reply.status, 201)
         t.same(messages.data.map((m: { body: string }) => m.body), [body])
+        const changed = await op('updateConversation', { conversation_id: created.data.conversation.id, status, tags, assignee_id: FIN_AGENT.id })
+        t.equal(changed.status, 200)
+        t.match((await op('getConversation', { conversation_id: created.data.conversation.id })).data, { status, tags, assignee: { id: FIN_AGENT.id } })
+        const agents = await op('getAgents')
+        t.equal(agents.status, 200)
+        t.ok(agents.data.some((a: { id: string }) => a.id === FIN_AGENT.id))
         return true
       }), settings)
   })
