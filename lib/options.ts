@@ -4,6 +4,7 @@ import { FinOptionsError } from './errors.js'
 import { createSanitizer, type SanitizeOption } from './html.js'
 import { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES, type OperationName } from './operations.js'
 import type { FinStorage } from './storage/types.js'
+import { STORAGE_METHODS } from './storage/guard.js'
 import { OAuthTokens, type FinOAuthOptions } from './auth/oauth.js'
 import { createSignatureCheck, type FinSignatureOptions, type SignatureCheck } from './auth/signature.js'
 import { resolveNotifyOptions, type FinNotifyOptions, type ResolvedNotifyOptions } from './notify/options.js'
@@ -153,9 +154,7 @@ export function resolveOptions (options: FinHelpdeskOptions): ResolvedOptions {
 
 function resolveStorage (storage: FinStorage | undefined): FinStorage | undefined {
   if (storage === undefined) return undefined
-  const missing = ['getUser', 'createUser', 'updateUser', 'listAgents', 'getConversation', 'listConversations', 'createConversation',
-    'updateConversation', 'listMessages', 'createMessage']
-    .filter((method) => typeof (storage as unknown as Record<string, unknown>)[method] !== 'function')
+  const missing = STORAGE_METHODS.filter((method) => typeof (storage as unknown as Record<string, unknown>)[method] !== 'function')
   if (missing.length > 0) throw new FinOptionsError(`storage lacks ${missing.join(', ')}`)
   return storage
 }

@@ -1,7 +1,8 @@
 import { FinStorageUnavailableError } from '../errors.js'
 import type { FinStorage } from './types.js'
 
-const METHODS = [
+/** Every method of FinStorage the plugin calls: what a storage must have, and what the guard wraps. */
+export const STORAGE_METHODS = [
   'getUser', 'createUser', 'updateUser', 'listAgents', 'upsertAgent', 'getConversation', 'listConversations', 'createConversation',
   'updateConversation', 'listMessages', 'createMessage'
 ] as const satisfies ReadonlyArray<keyof FinStorage>
@@ -19,16 +20,21 @@ export function isClientError (err: unknown): boolean {
  */
 export function guardStorage (storage: FinStorage): FinStorage {
   const guarded: Record<string, unknown> = Object.create(storage)
-  for (const name of METHODS) {
+  for (const name of STORAGE_METHODS) {
     const method = (storage[name] as (...args: unknown[]) => Promise<unknown>).bind(storage)
-    guarded[name] = async (...args: unknown[]) => {
+    // No async wrapper: one .catch on the storage's own promise keeps the hot path to a single promise.
+    guarded[name] = (...args: unknown[]) => {
       try {
-        return await method(...args)
+        return method(...args).catch(unavailable)
       } catch (err) {
-        if (isClientError(err)) throw err
-        throw new FinStorageUnavailableError({ cause: err })
+        return Promise.reject(unavailable(err))
       }
     }
   }
   return guarded as unknown as FinStorage
+}
+
+function unavailable (err: unknown): never {
+  if (isClientError(err)) throw err
+  throw new FinStorageUnavailableError({ cause: err })
 }
