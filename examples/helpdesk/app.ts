@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import finHelpdesk, { type FinOutbox, type FinStorage } from '../../lib/index.js'
-import { SqliteOutbox, SqliteStorage } from '../../lib/storage/sqlite.js'
+import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
 
@@ -68,7 +68,7 @@ function sqliteBackend (config: HelpdeskConfig): Backend {
 /** Several instances as one helpdesk: PostgreSQL for data and the notify outbox, Redis for the rate limit. */
 async function postgresBackend (config: HelpdeskConfig): Promise<Backend & { redis: object & { disconnect: () => void } }> {
   // Imported here, so that `npm start` (SQLite) needs neither driver.
-  const { PostgresOutbox, PostgresStorage } = await import('../../lib/storage/postgres.js')
+  const { PostgresOutbox, PostgresStorage } = await import('../../lib/postgres/index.js')
   const { Redis } = await import('ioredis')
   const storage = new PostgresStorage({ connectionString: config.databaseUrl, schema: config.dbSchema })
   await storage.ready()

@@ -18,13 +18,48 @@ export interface FinSignatureOptions {
 
 /** The default form of the signed query: `a=1&b=x%20y`, sorted by name (then value), percent-encoded. */
 export function sortedQuery (request: FastifyRequest): string {
-  const query = (request.query ?? {}) as Record<string, string | string[] | undefined>
+  return canonicalQuery((request.query ?? {}) as FinQuery)
+}
+
+export type FinQuery = Record<string, string | number | boolean | Array<string | number | boolean> | undefined>
+
+/** Query parameters as Fin signs them: `name=value` pairs sorted by name (then value), percent-encoded, joined by "&". */
+export function canonicalQuery (query: FinQuery): string {
   const pairs: Array<[string, string]> = []
   for (const [name, value] of Object.entries(query)) {
     for (const one of [value ?? ''].flat()) pairs.push([name, String(one)])
   }
   pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
   return pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&')
+}
+
+/** What is signed: `{timestamp}:{raw body}`, or `{timestamp}:{canonical query}` for a request without a body. */
+export function signedPayload (timestamp: string | number, rawBody: string | undefined, query: string): string {
+  return `${timestamp}:${rawBody === undefined || rawBody === '' ? query : rawBody}`
+}
+
+export interface FinRequestToSign {
+  /** One of the HMAC keys the helpdesk verifies with. */
+  secret: string
+  /** The raw JSON body, exactly as sent (POST and PUT). */
+  body?: string
+  /** The query parameters of a request without a body (standard GETs). */
+  query?: FinQuery
+  /** Seconds since the epoch. @default now */
+  timestamp?: number
+}
+
+/**
+ * Signs a request the way Fin does: the headers to send with it. The counterpart of the plugin's `signature`
+ * option, for clients, simulators and tests.
+ */
+export function signFinRequest (request: FinRequestToSign): { 'x-fin-request-timestamp': string, 'x-fin-signature': string } {
+  const timestamp = String(request.timestamp ?? Math.floor(Date.now() / 1000))
+  const payload = signedPayload(timestamp, request.body, canonicalQuery(request.query ?? {}))
+  return {
+    'x-fin-request-timestamp': timestamp,
+    'x-fin-signature': createHmac('sha256', request.secret).update(payload).digest('hex')
+  }
 }
 
 /** Why a signature was refused, or undefined when it is valid. */
@@ -54,7 +89,7 @@ export function createSignatureCheck (options: FinSignatureOptions): SignatureCh
     if (skew > tolerance) return `X-Fin-Request-Timestamp is ${Math.round(skew)} s away from now (at most ${tolerance} s)`
     const given = decodeDigest(signature)
     if (given === undefined) return 'X-Fin-Signature must be a hex or base64 HMAC-SHA256'
-    const signed = `${timestamp}:${rawBody === undefined || rawBody === '' ? canonical(request) : rawBody}`
+    const signed = signedPayload(timestamp, rawBody, rawBody === undefined || rawBody === '' ? canonical(request) : '')
     let valid = false
     for (const secret of secrets) {
       // No early exit: every secret is tried, so timing says nothing about which one matched.

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import pg from 'pg'
 import finHelpdesk, { type FinStorage } from '../../lib/index.js'
-import { PostgresStorage } from '../../lib/storage/postgres.js'
-import { SqliteStorage } from '../../lib/storage/sqlite.js'
+import { PostgresStorage } from '../../lib/postgres/index.js'
+import { SqliteStorage } from '../../lib/sqlite/index.js'
 import { alternate, listen, load, round } from './harness.js'
 
 const SIZES = [10, 1000, 100_000]

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import finHelpdesk, { type FinOutbox } from '../../lib/index.js'
 import { MemoryOutbox } from '../../lib/notify/outbox.js'
-import { SqliteOutbox } from '../../lib/storage/sqlite.js'
+import { SqliteOutbox } from '../../lib/sqlite/index.js'
 
 async function run (name: string, outbox: FinOutbox): Promise<string> {
   let posts = 0

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import openapiGlue from 'fastify-openapi-glue'
 import finHelpdesk, { MemoryStorage, schemas, type FinStorage, type Message } from '../../lib/index.js'
-import { SqliteStorage } from '../../lib/storage/sqlite.js'
+import { SqliteStorage } from '../../lib/sqlite/index.js'
 import type { Request } from 'autocannon'
 import { alternate, listen, load, round, type Figure } from './harness.js'
 

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { readConfig } from '../../examples/helpdesk/config.js'
-import { SqliteStorage } from '../../lib/storage/sqlite.js'
+import { SqliteStorage } from '../../lib/sqlite/index.js'
 import { startHelpdesk } from '../fixtures/spawn.js'
 
 const run = promisify(execFile)

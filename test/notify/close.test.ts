@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import t from 'tap'
 import finHelpdesk, { FinNotifyClosedError } from '../../lib/index.js'
-import { SqliteOutbox, SqliteStorage } from '../../lib/storage/sqlite.js'
+import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import { until } from '../fixtures/clock.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { MemoryOutbox } from '../../lib/index.js'
-import { SqliteOutbox, SqliteStorage } from '../../lib/storage/sqlite.js'
-import { testFinOutbox } from '../../lib/testing.js'
+import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
+import { testFinOutbox } from '../../lib/testing/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fin-outbox-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))

@@ -1,4 +1,4 @@
 import { MemoryStorage } from '../../lib/index.js'
-import { testFinStorage } from '../../lib/testing.js'
+import { testFinStorage } from '../../lib/testing/index.js'
 
 await testFinStorage('MemoryStorage', () => new MemoryStorage())

@@ -4,7 +4,7 @@ import Fastify from 'fastify'
 import finHelpdesk, {
   FinUserNotFoundError, MemoryStorage, type Conversation, type EndUser, type FinStorage, type Message, type FinEventMap
 } from '../../lib/index.js'
-import { SqliteStorage } from '../../lib/storage/sqlite.js'
+import { SqliteStorage } from '../../lib/sqlite/index.js'
 
 const app = Fastify()
 await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['t'], storage: new MemoryStorage(), variant: 'posts-only' })

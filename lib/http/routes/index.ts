@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify'
+import { addApiHooks, createLimits } from '../../auth/hooks.js'
+import { tokenEndpoint } from '../../auth/token-endpoint.js'
+import { createErrorHandler } from '../error-handler.js'
+import type { FinEvents } from '../../events.js'
+import type { OperationName } from '../../operations.js'
+import type { ResolvedOptions } from '../../options.js'
+import type { FinStorage } from '../../storage/types.js'
+import { installValidation } from '../validation.js'
+import { agentOperations } from './agents.js'
+import { conversationOperations } from './conversations.js'
+import { messageOperations } from './messages.js'
+import { mountOperation, type AnyOperationSpec } from './operation.js'
+import { userOperations } from './users.js'
+
+export interface FinRoutesOptions {
+  options: ResolvedOptions
+  storage: FinStorage
+  events: FinEvents
+}
+
+/**
+ * Everything under the plugin's prefix, in an encapsulated context (not fp-wrapped): the parser, validator, error
+ * handler, rate limit and auth hooks here never touch the host's other routes. The token endpoint and the Fin API
+ * are sibling contexts sharing one rate limiter: the API's auth and signature hooks do not apply to the endpoint
+ * that hands out the tokens.
+ */
+export async function finRoutes (app: FastifyInstance, { options, storage, events }: FinRoutesOptions): Promise<void> {
+  installValidation(app, options.bodyLimit)
+  app.setErrorHandler(createErrorHandler(options.bodyLimit))
+  const limits = await createLimits(app, options)
+  const oauth = options.oauth
+  if (oauth !== undefined) await app.register(tokenEndpoint, { oauth, limits })
+
+  await app.register(async function finApi (api) {
+    await addApiHooks(api, options, limits)
+    const context = { integration: options.name, storage, events, sanitize: options.sanitize }
+    const specs = new Map<OperationName, AnyOperationSpec>()
+    for (const spec of [
+      ...userOperations(context), ...agentOperations(context), ...conversationOperations(context), ...messageOperations(context)
+    ]) specs.set(spec.operation, spec)
+    for (const route of options.routes) mountOperation(api, route, specs.get(route.operation)!, options.name, options.bodyLimit)
+  })
+}

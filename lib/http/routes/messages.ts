@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox'
+import { FinConversationNotFoundError } from '../../errors.js'
+import { Message, PostsOnlyMessage } from '../../schemas/models.js'
+import { CreateMessageRequest, GetMessagesQuery, PostsOnlyCreateMessageRequest, PostsOnlyGetMessagesRequest } from '../../schemas/requests.js'
+import { toNewMessage } from './message-input.js'
+import { defineOperation, type AnyOperationSpec, type RouteContext } from './operation.js'
+
+export function messageOperations ({ integration, storage, events, sanitize }: RouteContext): AnyOperationSpec[] {
+  async function getMessages (input: GetMessagesQuery): Promise<Message[]> {
+    // An empty after_id means "from the start", like no after_id at all.
+    const afterId = input.after_id === '' ? undefined : input.after_id
+    const messages = await storage.listMessages(input.conversation_id, afterId)
+    if (messages === null) throw new FinConversationNotFoundError(input.conversation_id)
+    return messages
+  }
+
+  async function createMessage (input: CreateMessageRequest): Promise<Message> {
+    const result = await storage.createMessage(input.conversation_id, toNewMessage(input, input.author, sanitize, 'body'))
+    if (result === null) throw new FinConversationNotFoundError(input.conversation_id)
+    if (result.created) events.emit('message.created', { integration, message: result.value })
+    return result.value
+  }
+
+  return [
+    defineOperation({
+      operation: 'getMessages',
+      tag: 'Messages',
+      summary: 'List messages of a conversation',
+      description: 'Oldest first. With after_id, only the messages created after it; an unknown after_id lists them all.',
+      status: 200,
+      standard: { request: GetMessagesQuery, response: Type.Array(Message), handler: getMessages },
+      postsOnly: { request: PostsOnlyGetMessagesRequest, response: Type.Array(PostsOnlyMessage), handler: getMessages }
+    }),
+    defineOperation({
+      operation: 'createMessage',
+      tag: 'Messages',
+      summary: 'Create a message',
+      description: 'End-user messages and Fin\'s replies. A body, at least one attachment, or both; the body is sanitized. Idempotent on object_id.',
+      status: 201,
+      standard: { request: CreateMessageRequest, response: Message, handler: createMessage },
+      postsOnly: { request: PostsOnlyCreateMessageRequest, response: Message, handler: createMessage }
+    })
+  ]
+}

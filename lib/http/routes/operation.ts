@@ -1,0 +1,80 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Static, TSchema } from '@sinclair/typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FinEvents } from '../../events.js'
+import type { OperationName } from '../../operations.js'
+import type { ResolvedRoute } from '../../options.js'
+import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
+import type { FinStorage } from '../../storage/types.js'
+
+/** What every operation's handlers work with. */
+export interface RouteContext {
+  integration: string
+  storage: FinStorage
+  events: FinEvents
+  sanitize: (html: string) => string
+}
+
+export interface VariantSpec<Req extends TSchema, Res extends TSchema> {
+  /** Query (standard GET) or body schema; none for an operation that takes no input. */
+  request?: Req
+  /** The success payload (POST-only: what goes in `data`). */
+  response: Res
+  handler: (input: Static<Req>, request: FastifyRequest) => Promise<Static<Res>>
+}
+
+export interface OperationSpec<SReq extends TSchema, SRes extends TSchema, PReq extends TSchema, PRes extends TSchema> {
+  operation: OperationName
+  tag: 'Users' | 'Agents' | 'Conversations' | 'Messages'
+  summary: string
+  description: string
+  status: 200 | 201
+  standard: VariantSpec<SReq, SRes>
+  postsOnly: VariantSpec<PReq, PRes>
+}
+
+/** An operation with its schema types checked against its handlers, then erased so all nine fit one list. */
+export type AnyOperationSpec = OperationSpec<TSchema, TSchema, TSchema, TSchema>
+
+export function defineOperation<SReq extends TSchema, SRes extends TSchema, PReq extends TSchema, PRes extends TSchema> (
+  spec: OperationSpec<SReq, SRes, PReq, PRes>
+): AnyOperationSpec {
+  return spec as unknown as AnyOperationSpec
+}
+
+/** Mounts one operation in one variant: its schemas (validation, serialization, OpenAPI) and its handler. */
+export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec: AnyOperationSpec, integration: string, bodyLimit: number): void {
+  const standard = route.variant === 'standard'
+  const variant = standard ? spec.standard : spec.postsOnly
+  const inQuery = route.method === 'GET'
+  const operationId = (integration === 'default' ? '' : `${integration}_`) + spec.operation + (standard ? '' : 'PostsOnly')
+  const schema: Record<string, unknown> = {
+    operationId,
+    tags: [spec.tag],
+    summary: spec.summary,
+    description: spec.description,
+    security: [{ BearerAuth: [] }],
+    response: standard
+      ? { [spec.status]: variant.response, '4xx': ErrorResponse, '5xx': ErrorResponse }
+      : { [spec.status]: Envelope(variant.response), '4xx': ErrorEnvelope, '5xx': ErrorEnvelope }
+  }
+  if (variant.request !== undefined) schema[inQuery ? 'querystring' : 'body'] = variant.request
+  const { handler } = variant
+  const { status } = spec
+  app.withTypeProvider<TypeBoxTypeProvider>().route({
+    method: route.method,
+    url: route.path,
+    schema,
+    bodyLimit,
+    config: { finVariant: route.variant },
+    handler: standard
+      ? async function standardHandler (request, reply) {
+        reply.code(status)
+        return handler(inQuery ? request.query : request.body, request)
+      }
+      : async function postsOnlyHandler (request, reply) {
+        reply.code(status)
+        return { data: await handler(request.body, request), error: null }
+      }
+  })
+}

@@ -1,0 +1,278 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
+import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import type { Conversation, EndUser, Message } from '../schemas/models.js'
+import {
+  fromConversationJoin, fromMessageRow, fromUserRow, mergeAttributes, newId, toAgent, toEndUser, userAuthor,
+  type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
+} from '../sql/records.js'
+import { migrate, migrations } from './migrations.js'
+import type {
+  AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
+  UpdatedConversation, UserPatch
+} from '../storage/types.js'
+
+export interface SqliteStorageOptions {
+  /** Path of the database file (its folder is created), or ':memory:'. Either this or `database`. */
+  path?: string
+  /** An open better-sqlite3 database; it stays open when the storage closes (it is yours). */
+  database?: Database
+  /** Prefix of the tables, to share a database with the host app. @default 'fin_' */
+  tablePrefix?: string
+  /** PRAGMA synchronous: NORMAL survives a crash of the process, FULL also a power loss. @default 'NORMAL' */
+  synchronous?: 'NORMAL' | 'FULL'
+  /** How long a write waits for another process's lock, in ms. @default 5000 */
+  busyTimeout?: number
+  /** The clock used for created_at and updated_at. @default () => new Date() */
+  now?: () => Date
+}
+
+export const TABLE_PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/
+
+/**
+ * FinStorage on SQLite (better-sqlite3): the embedded default for a single instance. WAL journal, prepared
+ * statements, every write in an IMMEDIATE transaction (so several processes on one file stay consistent),
+ * idempotency by unique constraints on object_id, and after_id as a seek on (conversation_id, seq).
+ */
+export class SqliteStorage implements FinStorage {
+  readonly db: Database
+  readonly #owned: boolean
+  readonly #now: () => Date
+  readonly #s: ReturnType<typeof prepare>
+
+  constructor (options: SqliteStorageOptions) {
+    const prefix = options.tablePrefix ?? 'fin_'
+    if (!TABLE_PREFIX.test(prefix)) throw new FinOptionsError('tablePrefix must be letters, digits and "_"')
+    if ((options.path === undefined) === (options.database === undefined)) throw new FinOptionsError('give SqliteStorage a `path` or a `database`')
+    if (options.path !== undefined && options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
+    this.db = options.database ?? new BetterSqlite3(options.path!)
+    this.#owned = options.database === undefined
+    this.#now = options.now ?? (() => new Date())
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
+    this.db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`)
+    this.db.pragma('foreign_keys = ON')
+    migrate(this.db, `${prefix}migrations`, migrations(prefix))
+    this.#s = prepare(this.db, prefix)
+  }
+
+  async getUser (id: string): Promise<EndUser | null> {
+    const row = this.#s.getUser.get(id) as StoredUserRow | undefined
+    return row === undefined ? null : toUser(row)
+  }
+
+  async createUser (user: NewUser): Promise<Created<EndUser>> {
+    return this.#write(() => {
+      if (user.object_id !== undefined) {
+        const existing = this.#s.getUserByObjectId.get(user.object_id) as StoredUserRow | undefined
+        if (existing !== undefined) return { value: toUser(existing), created: false }
+      }
+      const id = newId('usr')
+      this.#s.insertUser.run(id, user.object_id ?? null, user.name ?? null, user.email ?? null, user.photo_url ?? null,
+        user.attributes === undefined ? '{}' : JSON.stringify(user.attributes))
+      return { value: toUser(this.#s.getUser.get(id) as StoredUserRow), created: true }
+    })
+  }
+
+  async updateUser (id: string, patch: UserPatch): Promise<EndUser | null> {
+    return this.#write(() => this.#patchUser(id, patch))
+  }
+
+  async listAgents (): Promise<AgentRecord[]> {
+    return this.#s.listAgents.all() as AgentRecord[]
+  }
+
+  async upsertAgent (agent: AgentRecord): Promise<AgentRecord> {
+    this.#s.upsertAgent.run(agent.id, agent.name, agent.email, agent.photo_url ?? null, agent.alias ?? null)
+    return { id: agent.id, name: agent.name, email: agent.email, photo_url: agent.photo_url ?? null, alias: agent.alias ?? null }
+  }
+
+  async getConversation (id: string): Promise<Conversation | null> {
+    const row = this.#s.getConversation.get(id) as ConversationJoin | undefined
+    return row === undefined ? null : toConversation(row)
+  }
+
+  async listConversations (options: { limit?: number } = {}): Promise<Conversation[]> {
+    return (this.#s.listConversations.all(options.limit ?? 50) as ConversationJoin[]).map(toConversation)
+  }
+
+  async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
+    return this.#write(() => {
+      if (input.object_id !== undefined) {
+        const existing = this.#s.getConversationByObjectId.get(input.object_id) as ConversationJoin | undefined
+        if (existing !== undefined) {
+          const message = this.#s.getMessage.get(existing.initial_message_id) as MessageRow
+          return { value: { conversation: toConversation(existing), message: toMessage(message) }, created: false }
+        }
+      }
+      if (this.#s.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
+      const author = this.#author(input.message.author)
+      const id = newId('conv')
+      const now = this.#now().toISOString()
+      const messageId = newId('msg')
+      this.#s.insertConversation.run(id, input.object_id ?? null, input.user_id, input.title,
+        JSON.stringify(input.attributes ?? {}), messageId, now, now)
+      this.#insertMessage(messageId, id, input.message, author, now)
+      return {
+        value: {
+          conversation: toConversation(this.#s.getConversation.get(id) as ConversationJoin),
+          message: toMessage(this.#s.getMessage.get(messageId) as MessageRow)
+        },
+        created: true
+      }
+    })
+  }
+
+  async updateConversation (id: string, patch: ConversationPatch): Promise<UpdatedConversation | null> {
+    return this.#write(() => {
+      const row = this.#s.getConversation.get(id) as ConversationJoin | undefined
+      if (row === undefined) return null
+      if (patch.assignee_id != null && this.#s.getAgent.get(patch.assignee_id) === undefined) {
+        throw new FinAgentNotFoundError(patch.assignee_id)
+      }
+      if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
+      this.#s.updateConversation.run(
+        patch.title === undefined ? row.title : patch.title,
+        patch.tags === undefined ? row.tags : JSON.stringify(patch.tags),
+        patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)),
+        patch.status ?? row.status,
+        patch.assignee_id === undefined ? row.assignee_id : patch.assignee_id,
+        this.#now().toISOString(),
+        id
+      )
+      if (patch.last_user_read_at !== undefined) this.#s.setLastRead.run(patch.last_user_read_at, id)
+      if (patch.user !== undefined) this.#patchUser(row.user_id, patch.user)
+      return { conversation: toConversation(this.#s.getConversation.get(id) as ConversationJoin), previousAssigneeId: row.assignee_id }
+    })
+  }
+
+  async listMessages (conversationId: string, afterId?: string): Promise<Message[] | null> {
+    const rows = (afterId === undefined
+      ? this.#s.listMessages.all(conversationId)
+      : this.#s.listMessagesAfter.all(conversationId, afterId, conversationId)) as MessageRow[]
+    if (rows.length === 0 && this.#s.conversationExists.get(conversationId) === undefined) return null
+    return rows.map(toMessage)
+  }
+
+  async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
+    return this.#write(() => {
+      if (input.object_id !== undefined) {
+        const existing = this.#s.getMessageByObjectId.get(input.object_id) as MessageRow | undefined
+        if (existing !== undefined) return { value: toMessage(existing), created: false }
+      }
+      if (this.#s.conversationExists.get(conversationId) === undefined) return null
+      const author = this.#author(input.author)
+      const id = newId('msg')
+      const now = this.#now().toISOString()
+      this.#insertMessage(id, conversationId, input, author, now)
+      this.#s.touchConversation.run(now, conversationId)
+      return { value: toMessage(this.#s.getMessage.get(id) as MessageRow), created: true }
+    })
+  }
+
+  async close (): Promise<void> {
+    if (this.#owned && this.db.open) this.db.close()
+  }
+
+  /** SQLite's plan for get_messages (with `after_id` or without): lets operators and tests see it is an index seek. */
+  queryPlan (query: 'listMessages' | 'listMessagesAfter'): string[] {
+    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${this.#s[query].source}`).all('conv', 'msg', 'conv') as Array<{ detail: string }>
+    return rows.map((row) => row.detail)
+  }
+
+  /** Runs a write as one IMMEDIATE transaction: all or nothing, and serialized with other processes. */
+  #write<T> (fn: () => T): Promise<T> {
+    return Promise.resolve(this.db.transaction(fn).immediate())
+  }
+
+  #patchUser (id: string, patch: UserPatch): EndUser | null {
+    const row = this.#s.getUser.get(id) as StoredUserRow | undefined
+    if (row === undefined) return null
+    const attributes = patch.attributes === undefined
+      ? row.attributes
+      : JSON.stringify(mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes))
+    this.#s.updateUser.run(
+      patch.name === undefined ? row.name : patch.name,
+      patch.email === undefined ? row.email : patch.email,
+      patch.photo_url === undefined ? row.photo_url : patch.photo_url,
+      attributes,
+      id
+    )
+    return toUser(this.#s.getUser.get(id) as StoredUserRow)
+  }
+
+  #author (ref: NewMessage['author']): Message['author'] {
+    if (ref.user_type === 'agent') {
+      const agent = this.#s.getAgent.get(ref.id) as AgentRecord | undefined
+      if (agent === undefined) throw new FinAgentNotFoundError(ref.id)
+      return toAgent(agent)
+    }
+    const user = this.#s.getUser.get(ref.id) as StoredUserRow | undefined
+    if (user === undefined) throw new FinUserNotFoundError(ref.id)
+    return userAuthor(fromUserRow(user, parse))
+  }
+
+  #insertMessage (id: string, conversationId: string, input: NewMessage, author: Message['author'], now: string): void {
+    // An object_id already used by another message keeps pointing at that message (unique constraint).
+    const objectId = input.object_id !== undefined && this.#s.getMessageByObjectId.get(input.object_id) === undefined
+      ? input.object_id
+      : null
+    this.#s.insertMessage.run(id, objectId, conversationId, input.body, JSON.stringify(author), input.visibility,
+      JSON.stringify(input.attachments), input.created_at ?? now)
+  }
+}
+
+function prepare (db: Database, p: string) {
+  const conversationSelect = `
+    SELECT c.id, c.status, c.title, c.tags, c.attributes, c.assignee_id, c.user_id, c.initial_message_id, c.created_at, c.updated_at,
+           u.name AS u_name, u.email AS u_email, u.photo_url AS u_photo_url, u.attributes AS u_attributes,
+           a.name AS a_name, a.email AS a_email, a.photo_url AS a_photo_url, a.alias AS a_alias
+    FROM ${p}conversations c
+    JOIN ${p}users u ON u.id = c.user_id
+    LEFT JOIN ${p}agents a ON a.id = c.assignee_id`
+  const messageColumns = 'id, conversation_id, body, author, visibility, attachments, created_at'
+  const statements = {
+    getUser: `SELECT id, name, email, photo_url, attributes FROM ${p}users WHERE id = ?`,
+    getUserByObjectId: `SELECT id, name, email, photo_url, attributes FROM ${p}users WHERE object_id = ?`,
+    insertUser: `INSERT INTO ${p}users (id, object_id, name, email, photo_url, attributes) VALUES (?, ?, ?, ?, ?, ?)`,
+    updateUser: `UPDATE ${p}users SET name = ?, email = ?, photo_url = ?, attributes = ? WHERE id = ?`,
+    listAgents: `SELECT id, name, email, photo_url, alias FROM ${p}agents ORDER BY rowid`,
+    getAgent: `SELECT id, name, email, photo_url, alias FROM ${p}agents WHERE id = ?`,
+    upsertAgent: `INSERT INTO ${p}agents (id, name, email, photo_url, alias) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, photo_url = excluded.photo_url, alias = excluded.alias`,
+    getConversation: `${conversationSelect} WHERE c.id = ?`,
+    getConversationByObjectId: `${conversationSelect} WHERE c.object_id = ?`,
+    listConversations: `${conversationSelect} ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
+    conversationExists: `SELECT 1 FROM ${p}conversations WHERE id = ?`,
+    insertConversation: `INSERT INTO ${p}conversations (id, object_id, user_id, status, title, tags, attributes, initial_message_id, created_at, updated_at)
+      VALUES (?, ?, ?, 'open', ?, '[]', ?, ?, ?, ?)`,
+    updateConversation: `UPDATE ${p}conversations SET title = ?, tags = ?, attributes = ?, status = ?, assignee_id = ?, updated_at = ? WHERE id = ?`,
+    setLastRead: `UPDATE ${p}conversations SET last_user_read_at = ? WHERE id = ?`,
+    touchConversation: `UPDATE ${p}conversations SET updated_at = ? WHERE id = ?`,
+    getMessage: `SELECT ${messageColumns} FROM ${p}messages WHERE id = ?`,
+    getMessageByObjectId: `SELECT ${messageColumns} FROM ${p}messages WHERE object_id = ?`,
+    insertMessage: `INSERT INTO ${p}messages (id, object_id, conversation_id, body, author, visibility, attachments, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    listMessages: `SELECT ${messageColumns} FROM ${p}messages WHERE conversation_id = ? ORDER BY seq`,
+    // An unknown after_id yields seq > 0: the whole list, as the contract says.
+    listMessagesAfter: `SELECT ${messageColumns} FROM ${p}messages
+      WHERE conversation_id = ? AND seq > COALESCE((SELECT seq FROM ${p}messages WHERE id = ? AND conversation_id = ?), 0)
+      ORDER BY seq`
+  }
+  return Object.fromEntries(Object.entries(statements).map(([name, sql]) => [name, db.prepare(sql)])) as Record<keyof typeof statements, Statement>
+}
+
+const parse: Decode = (value) => JSON.parse(value as string)
+
+function toUser (row: StoredUserRow): EndUser {
+  return toEndUser(fromUserRow(row, parse))
+}
+
+function toConversation (row: ConversationJoin): Conversation {
+  return fromConversationJoin(row, parse)
+}
+
+function toMessage (row: MessageRow): Message {
+  return fromMessageRow(row, parse)
+}
