@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 // fin-helpdesk-check: the Fin Custom Helpdesk API conformance checks, against any helpdesk.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { OPERATIONS, type OperationName } from '../operations.js'
-import { runConformance, type CheckResult } from '../simulator/checks.js'
+import { exitCode, runConformance, toJUnit, type CheckResult } from '../simulator/checks/index.js'
 
 const USAGE = `Usage: fin-helpdesk-check --url <base> (--token <t> | --token-url <u> --client-id <id> --client-secret <s>)
-         [--variant standard|posts-only] [--paths paths.json] [--json]
+         [--signing-secret <s>] [--variant standard|posts-only] [--paths paths.json]
+         [--json] [--junit report.xml] [--strict]
          [--webhook-port <n> --integration-id <id> --webhook-key <k> [--webhook-timeout <seconds>]]
 
-Runs the conformance checks of the Fin Custom Helpdesk API against a live helpdesk: every operation and response
-shape, round trips, idempotency, after_id, handover, the body-or-attachment rule, auth failures, error shapes and
-bad input. Creates test data marked "[fin-helpdesk-check]". Exits 1 when a check fails, 2 on bad arguments.`
+Runs the conformance checks of the Fin Custom Helpdesk API against a live helpdesk, as Fin calls it (signed with
+--signing-secret, OAuth client credentials with --token-url): every operation and answer, round trips, idempotency,
+object_id conflicts, after_id, order, handover, messages and attachments, sanitizing, tokens, signatures, error
+shapes, hostile ids and bad input. Each check is an error (Fin's traffic would fail) or a warning (the reference is
+not followed, Fin copes). Creates test data marked "[fin-helpdesk-check]".
+Exits 1 when an error check fails (or a warning, with --strict), 2 on bad arguments.`
 
 async function main (): Promise<number> {
   let args
@@ -25,7 +29,10 @@ async function main (): Promise<number> {
         'client-secret': { type: 'string' },
         variant: { type: 'string', default: 'standard' },
         paths: { type: 'string' },
+        'signing-secret': { type: 'string' },
         json: { type: 'boolean', default: false },
+        junit: { type: 'string' },
+        strict: { type: 'boolean', default: false },
         'webhook-port': { type: 'string' },
         'integration-id': { type: 'string' },
         'webhook-key': { type: 'string' },
@@ -68,23 +75,29 @@ async function main (): Promise<number> {
 
   const print = (result: CheckResult): void => {
     if (args.json === true) return
-    process.stdout.write(result.ok
-      ? `ok      ${result.name}\n`
-      : `FAILED  ${result.name}\n        expected: ${result.expected}\n        actual:   ${result.actual}\n`)
+    const status = result.ok ? 'ok' : result.severity === 'error' ? 'FAILED' : 'WARNING'
+    let text = `${status.padEnd(8)} ${result.severity.padEnd(7)} ${result.id}: ${result.name}\n`
+    if (!result.ok) {
+      text += `         sent:     ${result.sent}\n         expected: ${result.expected}\n         got:      ${result.actual}\n`
+      if (result.hint !== undefined) text += `         hint:     ${result.hint}\n`
+    }
+    process.stdout.write(text)
   }
   const report = await runConformance({
     baseUrl: args.url!,
     token: args.token,
     oauth: oauth ? { tokenUrl: args['token-url']!, clientId: args['client-id']!, clientSecret: args['client-secret']! } : undefined,
+    signingSecret: args['signing-secret'],
     variant: args.variant as 'standard' | 'posts-only',
     paths,
     webhook: webhookPort === undefined ? undefined : { port: webhookPort, integrationId: args['integration-id']!, webhookKey: args['webhook-key']!, timeout: Number(args['webhook-timeout'] ?? 120) * 1000 },
     onResult: print,
-    onNotice: (message) => { if (args.json !== true) process.stdout.write(`...     ${message}\n`) }
+    onNotice: (message: string) => { if (args.json !== true) process.stdout.write(`...      ${message}\n`) }
   })
+  if (args.junit !== undefined) writeFileSync(args.junit, toJUnit(report, { strict: args.strict }))
   if (args.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
-  else process.stdout.write(`\n${report.passed} passed, ${report.failed} failed\n`)
-  return report.failed === 0 ? 0 : 1
+  else process.stdout.write(`\n${report.passed} passed, ${report.failed} failed, ${report.warnings} warnings${args.strict === true ? ' (--strict: warnings fail)' : ''}\n`)
+  return exitCode(report, args.strict)
 }
 
 main().then((code) => { process.exitCode = code }, (err: unknown) => {

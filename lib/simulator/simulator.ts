@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { FinClient, type FinClientOptions, type FinResponse } from './client.js'
+import { FinWebhookReceiver, type WebhookEvent } from './webhook-receiver.js'
+
+export type { WebhookEvent }
 
 type Rec = Record<string, any>
 
@@ -29,12 +30,6 @@ export interface TranscriptDifference {
   detail: string
 }
 
-export interface WebhookEvent {
-  conversation_id: string
-  event_type: string | null
-  agent?: Record<string, unknown>
-  at: number
-}
 
 interface ConversationState {
   userId: string
@@ -63,54 +58,44 @@ export class FinSimulator {
   readonly webhookEvents: WebhookEvent[] = []
   /** Problems seen while syncing (failed calls, refused webhooks). */
   readonly errors: string[] = []
-  readonly #o: FinSimulatorOptions
+  readonly #options: FinSimulatorOptions
   readonly #conversations = new Map<string, ConversationState>()
   #agent: Rec | undefined
-  #server: Server | undefined
-  #webhookBaseUrl: string | undefined
+  #receiver: FinWebhookReceiver | undefined
   #inFlight = 0
 
   constructor (options: FinSimulatorOptions) {
-    this.#o = options
+    this.#options = options
     this.client = new FinClient(options)
   }
 
   /** Base URL to configure as the helpdesk's notify `baseUrl` (available after `start()`). */
   get webhookBaseUrl (): string {
-    if (this.#webhookBaseUrl === undefined) throw new Error('start() the simulator with webhook options first')
-    return this.#webhookBaseUrl
+    if (this.#receiver === undefined) throw new Error('start() the simulator with webhook options first')
+    return this.#receiver.url
   }
 
   /** Starts Fin's webhook server (when configured) on 127.0.0.1. */
   async start (): Promise<void> {
-    const webhook = this.#o.webhook
-    if (webhook === undefined || this.#server !== undefined) return
-    this.#server = createServer((req, res) => {
-      let raw = ''
-      req.on('data', (chunk: Buffer) => { raw += chunk.toString() })
-      req.on('end', () => {
-        const expected = `/custom_helpdesk_conversation_event/${encodeURIComponent(webhook.integrationId)}`
-        if (req.method !== 'POST' || req.url !== expected) return this.#refuse(res, 404, `webhook to ${req.method} ${req.url}, expected POST ${expected}`)
-        if (req.headers['x-webhook-key'] !== webhook.webhookKey) return this.#refuse(res, 401, 'webhook with a wrong X-Webhook-Key')
-        let body: Rec
-        try { body = JSON.parse(raw) } catch { return this.#refuse(res, 400, 'webhook body is not JSON') }
-        if (typeof body.conversation_id !== 'string') return this.#refuse(res, 400, 'webhook without conversation_id')
-        const event: WebhookEvent = { conversation_id: body.conversation_id, event_type: body.event_type ?? null, agent: body.data?.agent, at: Date.now() }
+    const webhook = this.#options.webhook
+    if (webhook === undefined || this.#receiver !== undefined) return
+    this.#receiver = new FinWebhookReceiver({
+      ...webhook,
+      onRefused: (problem) => { this.errors.push(problem) },
+      onEvent: (event) => {
         this.webhookEvents.push(event)
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
         // A sync event makes Fin pull; a typing event only shows the indicator.
         if (event.event_type === null && this.#conversations.has(event.conversation_id)) {
           this.sync(event.conversation_id).catch((err: Error) => this.errors.push(`sync of ${event.conversation_id}: ${err.message}`))
         }
-      })
+      }
     })
-    await new Promise<void>((resolve) => this.#server!.listen(webhook.port ?? 0, '127.0.0.1', resolve))
-    this.#webhookBaseUrl = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    await this.#receiver.listen()
   }
 
   async close (): Promise<void> {
     await this.idle()
-    if (this.#server !== undefined) await new Promise<void>((resolve) => this.#server!.close(() => resolve()))
+    await this.#receiver?.close()
   }
 
   /** The agent Fin writes as, from get_agents. */
@@ -123,7 +108,7 @@ export class FinSimulator {
     const res = await this.client.call('getAgents')
     if (res.status !== 200 || !Array.isArray(res.data)) throw new FinSimulatorError(`get_agents answered ${res.status}`, res)
     const agents = res.data as Rec[]
-    const agent = agents.find((a) => a.id === this.#o.agentId) ?? (this.#o.agentId === undefined ? (agents.find((a) => a.name === 'Fin') ?? agents[0]) : undefined)
+    const agent = agents.find((a) => a.id === this.#options.agentId) ?? (this.#options.agentId === undefined ? (agents.find((a) => a.name === 'Fin') ?? agents[0]) : undefined)
     if (agent === undefined) throw new FinSimulatorError('get_agents lists no agent for Fin to write as')
     this.#agent = agent
     return agent
@@ -222,7 +207,7 @@ export class FinSimulator {
   async #create (operation: 'createUser' | 'createConversation' | 'createMessage', input: Rec): Promise<FinResponse & { data: Rec }> {
     let last: FinResponse | undefined
     let error: unknown
-    for (let attempt = 1; attempt <= (this.#o.createAttempts ?? 3); attempt++) {
+    for (let attempt = 1; attempt <= (this.#options.createAttempts ?? 3); attempt++) {
       try {
         last = await this.client.call(operation, input)
         if (last.status >= 200 && last.status < 300 && last.data !== null && typeof last.data === 'object') return last as FinResponse & { data: Rec }
@@ -247,11 +232,6 @@ export class FinSimulator {
     const state = this.#conversations.get(conversationId)
     if (state === undefined) throw new FinSimulatorError(`conversation ${conversationId} was not started by this simulator`)
     return state
-  }
-
-  #refuse (res: import('node:http').ServerResponse, status: number, problem: string): void {
-    this.errors.push(problem)
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: problem }))
   }
 }
 
