@@ -61,6 +61,8 @@ export class FinClient {
   tokensFetched = 0
   readonly #options: FinClientOptions
   #token: string | undefined
+  /** Signatures already sent: Fin never sends the same one twice (a helpdesk may refuse replays). */
+  readonly #signed = new Set<string>()
 
   constructor (options: FinClientOptions) {
     if (options.token === undefined && options.oauth === undefined) throw new TypeError('FinClient needs a token or oauth credentials')
@@ -111,8 +113,12 @@ export class FinClient {
       }
       const secret = this.#options.signingSecret
       if (secret !== undefined && init.sign !== false) {
-        const timestamp = init.sign?.timestamp ?? Math.floor(this.#options.now?.() ?? Date.now() / 1000)
-        Object.assign(headers, signFinRequest({ secret, body, query, timestamp }))
+        let timestamp = init.sign?.timestamp ?? Math.floor(this.#options.now?.() ?? Date.now() / 1000)
+        let signature = signFinRequest({ secret, body, query, timestamp })
+        // The same request twice within a second (a repeat, a burst) would repeat a signature: date it a second earlier.
+        while (this.#signed.has(signature['x-fin-signature'])) signature = signFinRequest({ secret, body, query, timestamp: --timestamp })
+        this.#signed.add(signature['x-fin-signature'])
+        Object.assign(headers, signature)
         // Tampering happens after signing: what arrives differs from what was signed.
         if (init.sign?.tamper !== undefined) ({ body, query } = init.sign.tamper({ body, query }))
       }

@@ -30,7 +30,6 @@ export interface TranscriptDifference {
   detail: string
 }
 
-
 interface ConversationState {
   userId: string
   /** Confirmed by a sync, in the helpdesk's order. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,9 +8,11 @@ import t, { type Test } from 'tap'
 import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
 import finHelpdesk, { MemoryStorage, type FinHelpdeskPluginOptions, type Message, type NewUser } from '../../lib/index.js'
-import { FinClient, runConformance, type CheckReport } from '../../lib/simulator/index.js'
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { exitCode, FinClient, runConformance, type CheckReport } from '../../lib/simulator/index.js'
 import { ManualClock } from '../fixtures/clock.js'
 import { VARIANTS, type Variant } from '../fixtures/client.js'
+import { startIndependentHelpdesk } from '../fixtures/independent-helpdesk.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'fin-check-'))
@@ -18,23 +20,38 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 
 async function exampleHelpdesk (t: Test, env: Record<string, string> = {}): Promise<{ app: FastifyInstance, base: string, origin: string }> {
-  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'tok', CONSOLE_TOKEN: 'console', FIN_RATE_LIMIT: '0', FIN_DB_PATH: join(dir, `h${++n}.db`), ...env }), false)
+  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'tok-Example', CONSOLE_TOKEN: 'console', FIN_RATE_LIMIT: '0', FIN_DB_PATH: join(dir, `h${++n}.db`), ...env }), false)
   t.teardown(() => app.close())
   const origin = await app.listen({ host: '127.0.0.1', port: 0 })
   return { app, base: `${origin}/api/fin`, origin }
 }
 
-const failedNames = (report: CheckReport): string[] => report.checks.filter((c) => !c.ok).map((c) => c.name)
+const failedErrors = (report: CheckReport): string[] => report.checks.filter((c) => !c.ok && c.severity === 'error').map((c) => c.id)
 
 for (const variant of VARIANTS) {
-  t.test(`${variant}: every check passes on the example helpdesk`, async (t) => {
+  t.test(`${variant}: no check fails with an error on the example helpdesk`, async (t) => {
     const { base } = await exampleHelpdesk(t)
-    const report = await runConformance({ baseUrl: base, token: 'tok', variant })
-    t.same(failedNames(report), [], JSON.stringify(report.checks.filter((c) => !c.ok)))
-    t.ok(report.passed >= 25, `${report.passed} checks passed`)
+    const report = await runConformance({ baseUrl: base, token: 'tok-Example', variant })
+    t.same(failedErrors(report), [], JSON.stringify(report.checks.filter((c) => !c.ok)))
+    t.ok(report.passed >= 45, `${report.passed} checks passed`)
     t.equal(report.failed, 0)
+    t.equal(exitCode(report), 0)
   })
 }
+
+t.test('a signed helpdesk with OAuth is checked end to end: signatures, stale and tampered requests, token refresh', async (t) => {
+  for (const variant of VARIANTS) {
+    const { base } = await exampleHelpdesk(t, { FIN_SIGNING_SECRET: 'sign-0123456789', FIN_OAUTH_CLIENTS: 'fin:fin-secret-0123456789' })
+    const oauth = { tokenUrl: `${base}/oauth/token`, clientId: 'fin', clientSecret: 'fin-secret-0123456789' }
+    const report = await runConformance({ baseUrl: base, oauth, signingSecret: 'sign-0123456789', variant })
+    t.same(failedErrors(report), [], `${variant}: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`)
+    for (const id of ['signature.unsigned', 'signature.stale', 'signature.tampered', 'oauth.token', 'oauth.refresh']) {
+      t.match(report.checks.find((c) => c.id === id), { ok: true, severity: 'error' }, `${variant}: ${id} ran and passed`)
+    }
+    const unsignedClient = await runConformance({ baseUrl: base, oauth, variant })
+    t.match(unsignedClient.checks.find((c) => c.id === 'agents.list'), { ok: false, actual: /^HTTP 401/ }, 'without the secret, Fin\'s calls are refused')
+  }
+})
 
 /** A helpdesk on the plugin with one thing broken, for the checker to catch. */
 async function broken (t: Test, variant: Variant, options: Partial<FinHelpdeskPluginOptions>, hack?: (app: FastifyInstance) => void): Promise<string> {
@@ -43,7 +60,7 @@ async function broken (t: Test, variant: Variant, options: Partial<FinHelpdeskPl
   const app = Fastify()
   t.teardown(() => app.close())
   hack?.(app)
-  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok'], rateLimit: false, authFailureLimit: false, variant, ...options, storage })
+  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok-Example'], rateLimit: false, authFailureLimit: false, variant, ...options, storage })
   return `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/fin`
 }
 
@@ -51,35 +68,35 @@ const onSendReplace = (app: FastifyInstance, when: (url: string, status: number)
   app.addHook('onSend', async (request, reply, payload) => (typeof payload === 'string' && when(request.url, reply.statusCode) ? replace(payload) : payload))
 }
 
-const cases: Array<{ name: string, variant: Variant, expect: RegExp, options?: Partial<FinHelpdeskPluginOptions>, hack?: (app: FastifyInstance) => void }> = [
+const cases: Array<{ name: string, variant: Variant, expect: string, options?: Partial<FinHelpdeskPluginOptions>, hack?: (app: FastifyInstance) => void }> = [
   {
     name: 'a wrong field name',
     variant: 'standard',
-    expect: /^get_messages: oldest first/,
+    expect: 'message.create',
     hack: (app) => onSendReplace(app, (url) => url.includes('/messages'), (p) => p.replaceAll('"conversation_id"', '"conversationId"'))
   },
   {
     name: 'a missing required field',
     variant: 'posts-only',
-    expect: /^create_user: the new end-user/,
+    expect: 'user.create',
     hack: (app) => onSendReplace(app, (url) => url.endsWith('/create_user'), (p) => p.replace('"user_type":"end_user",', ''))
   },
   {
     name: 'no idempotency',
     variant: 'standard',
-    expect: /^create_user: idempotent/,
+    expect: 'user.idempotent',
     options: { storage: new (class extends MemoryStorage { override createUser (user: NewUser) { return super.createUser({ ...user, object_id: undefined }) } })() }
   },
   {
     name: 'after_id handled wrongly',
     variant: 'posts-only',
-    expect: /^get_messages: after_id/,
+    expect: 'messages.after-id',
     options: { storage: new (class extends MemoryStorage { override async listMessages (id: string, afterId?: string): Promise<Message[] | null> { const all = await super.listMessages(id); return afterId === undefined ? all : (all ?? []).slice(0, 1) } })() }
   },
   {
     name: 'a 500 on bad input',
     variant: 'standard',
-    expect: /^bad input never gets a 5xx: wrong types/,
+    expect: 'bad-input.wrong-types',
     hack: (app) => app.addHook('preValidation', async (request) => {
       if (typeof (request.body as { conversation_id?: unknown } | undefined)?.conversation_id === 'number') throw new Error('unexpected input')
     })
@@ -87,13 +104,13 @@ const cases: Array<{ name: string, variant: Variant, expect: RegExp, options?: P
   {
     name: 'a wrong error shape',
     variant: 'posts-only',
-    expect: /^errors: an unknown user is a 4xx/,
+    expect: 'errors.problem',
     hack: (app) => onSendReplace(app, (url, status) => url.endsWith('/get_user') && status === 404, () => '{"message":"no such user"}')
   },
   {
     name: 'no auth',
     variant: 'standard',
-    expect: /^auth: a wrong token is refused/,
+    expect: 'auth.wrong-token',
     options: { tokens: undefined, verifyToken: () => true },
     hack: (app) => app.addHook('onRequest', async (request) => { if (request.headers.authorization === undefined) request.headers.authorization = 'Bearer anything' })
   }
@@ -102,10 +119,10 @@ const cases: Array<{ name: string, variant: Variant, expect: RegExp, options?: P
 for (const c of cases) {
   t.test(`the checker fails, naming the check, on a helpdesk with ${c.name}`, async (t) => {
     const base = await broken(t, c.variant, c.options ?? {}, c.hack)
-    const report = await runConformance({ baseUrl: base, token: 'tok', variant: c.variant })
-    const failed = failedNames(report)
-    t.ok(failed.some((name) => c.expect.test(name)), `failed: ${JSON.stringify(failed)}`)
-    t.ok(report.failed > 0)
+    const report = await runConformance({ baseUrl: base, token: 'tok-Example', variant: c.variant })
+    const failed = failedErrors(report)
+    t.ok(failed.includes(c.expect), `failed: ${JSON.stringify(failed)}`)
+    t.equal(exitCode(report), 1)
   })
 }
 
@@ -119,27 +136,69 @@ function cli (args: string[]): Promise<{ code: number | null, stdout: string, st
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })))
 }
 
-t.test('the CLI: one line per check, a summary, exit codes, --json and --paths', async (t) => {
+t.test('the CLI: one line per check with its severity, what was sent, expected and got, a summary, exit codes, --json and --paths', async (t) => {
   const { base } = await exampleHelpdesk(t)
-  const ok = await cli(['--url', base, '--token', 'tok'])
-  t.equal(ok.code, 0, ok.stderr)
-  t.match(ok.stdout, /^ok {6}get_agents: agents with their fields$/m)
-  t.match(ok.stdout, /^\d+ passed, 0 failed$/m)
-  const json = await cli(['--url', base, '--token', 'tok', '--variant', 'posts-only', '--json'])
+  const ok = await cli(['--url', base, '--token', 'tok-Example'])
+  t.equal(ok.code, 0, ok.stdout)
+  t.match(ok.stdout, /^ok {7}error {3}agents\.list: get_agents lists the agents, with the fields Fin needs$/m)
+  t.match(ok.stdout, /^\d+ passed, 0 failed, \d+ warnings$/m)
+  const json = await cli(['--url', base, '--token', 'tok-Example', '--variant', 'posts-only', '--json'])
   t.equal(json.code, 0)
   const report = JSON.parse(json.stdout) as CheckReport
-  t.match(report, { passed: Number, failed: 0, checks: Array })
-  t.match(report.checks[0], { name: String, ok: true, expected: String, actual: String })
+  t.match(report, { passed: Number, failed: 0, warnings: Number, checks: Array })
+  t.match(report.checks[0], { id: 'agents.list', name: String, severity: 'error', ok: true, sent: 'POST /api/fin/get_agents', expected: String, actual: 'as expected' })
   const wrong = await cli(['--url', base, '--token', 'wrong'])
   t.equal(wrong.code, 1, 'failures exit 1')
-  t.match(wrong.stdout, /^FAILED {2}get_agents: agents with their fields\n {8}expected: HTTP 200\n {8}actual: {3}HTTP 401/m)
+  t.match(wrong.stdout, /^FAILED {3}error {3}agents\.list: get_agents lists the agents, with the fields Fin needs\n {9}sent: {5}GET \/api\/fin\/agents\n {9}expected: HTTP 200 and a list of at least one agent\n {9}got: {6}HTTP 401: \{"statusCode":401/m)
   const pathsFile = join(dir, 'paths.json')
   writeFileSync(pathsFile, JSON.stringify({ getAgents: '/staff' }))
-  const renamed = await cli(['--url', base, '--token', 'tok', '--paths', pathsFile, '--json'])
-  t.match(JSON.parse(renamed.stdout).checks[0], { name: 'get_agents: agents with their fields', ok: false, actual: /HTTP 404/ }, '--paths is used')
-  const bad = await cli(['--token', 'tok'])
+  const renamed = await cli(['--url', base, '--token', 'tok-Example', '--paths', pathsFile, '--json'])
+  t.match(JSON.parse(renamed.stdout).checks[0], { id: 'agents.list', ok: false, sent: 'GET /api/fin/staff', actual: /HTTP 404/ }, '--paths is used')
+  const bad = await cli(['--token', 'tok-Example'])
   t.equal(bad.code, 2)
   t.match(bad.stderr, /--url is required/)
+})
+
+t.test('the CLI: warnings exit 0 unless --strict; a broken rule exits 1 naming its check with a hint; --junit writes JUnit XML', async (t) => {
+  const alias = await startIndependentHelpdesk({ variant: 'posts-only', token: 'Independent-1', breaks: 'agent-alias' })
+  t.teardown(alias.close)
+  const junit = join(dir, 'report.xml')
+  const lenient = await cli(['--url', alias.url, '--token', 'Independent-1', '--variant', 'posts-only', '--junit', junit])
+  t.equal(lenient.code, 0, lenient.stdout)
+  t.match(lenient.stdout, /^WARNING {2}warning agent\.reference: Agents as the reference has them.*\n {9}sent: {5}POST \/get_agents\n {9}expected: .*\n {9}got: {6}alias is not in the reference; it looks like alias_name, which Fin reads\n {9}hint: {5}rename alias to alias_name$/m)
+  t.match(lenient.stdout, /^\d+ passed, 0 failed, 2 warnings$/m)
+  const strict = await cli(['--url', alias.url, '--token', 'Independent-1', '--variant', 'posts-only', '--strict'])
+  t.equal(strict.code, 1, '--strict: warnings fail')
+
+  // The JUnit file: well-formed XML, one testcase per check, a warning reported without failing.
+  const xml = readFileSync(junit, 'utf8')
+  t.equal(XMLValidator.validate(xml), true)
+  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' || name === 'testsuite' }).parse(xml) as { testsuites: { tests: string, failures: string, testsuite: Array<{ name: string, tests: string, failures: string, testcase: Array<{ classname: string, name: string, failure?: unknown, 'system-out'?: string }> }> } }
+  const suite = parsed.testsuites.testsuite[0]!
+  t.equal(suite.name, 'fin-helpdesk-check')
+  t.equal(Number(suite.tests), suite.testcase.length)
+  t.equal(suite.failures, '0')
+  t.ok(suite.testcase.every((c) => typeof c.classname === 'string' && typeof c.name === 'string'))
+  t.match(suite.testcase.find((c) => c.name.startsWith('agent.reference:')), { classname: 'fin-helpdesk-check.agent', 'system-out': /^warning: sent: POST \/get_agents/ })
+
+  const broken = await startIndependentHelpdesk({ variant: 'standard', token: 'Independent-1', breaks: 'after-id-unknown' })
+  t.teardown(broken.close)
+  const failing = await cli(['--url', broken.url, '--token', 'Independent-1', '--junit', junit])
+  t.equal(failing.code, 1)
+  t.match(failing.stdout, /^FAILED {3}error {3}messages\.after-id-unknown: .*\n.*\n.*\n {9}got: {6}an empty list\n {9}hint: {5}an unknown after_id means Fin lost track/m)
+  const failed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8')) as { testsuites: { failures: string, testsuite: { testcase: Array<{ name: string, failure?: { type: string, message: string } }> } } }
+  t.equal(failed.testsuites.failures, '1')
+  t.match(failed.testsuites.testsuite.testcase.find((c) => c.failure !== undefined), { name: /^messages\.after-id-unknown: /, failure: { type: 'error', message: 'error: an empty list' } })
+})
+
+t.test('the CLI signs with --signing-secret', async (t) => {
+  const signed = await startIndependentHelpdesk({ variant: 'standard', token: 'Independent-1', signingSecret: 'cli-secret' })
+  t.teardown(signed.close)
+  const ok = await cli(['--url', signed.url, '--token', 'Independent-1', '--signing-secret', 'cli-secret'])
+  t.equal(ok.code, 0, ok.stdout)
+  t.match(ok.stdout, /^ok {7}error {3}signature\.tampered: /m)
+  const unsigned = await cli(['--url', signed.url, '--token', 'Independent-1'])
+  t.equal(unsigned.code, 1)
 })
 
 t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and checks it', async (t) => {
@@ -148,7 +207,7 @@ t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and c
   const port = (probe.server.address() as { port: number }).port
   await probe.close()
   const { base, origin } = await exampleHelpdesk(t, { FIN_INTEGRATION_ID: 'int_cli', FIN_WEBHOOK_KEY: 'cli-key', FIN_BASE_URL: `http://127.0.0.1:${port}` })
-  const run = cli(['--url', base, '--token', 'tok', '--webhook-port', String(port), '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'])
+  const run = cli(['--url', base, '--token', 'tok-Example', '--webhook-port', String(port), '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'])
   // Play the agent the CLI asks for: reply in the conversation it created, once it waits.
   const deadline = Date.now() + 60_000
   let conversationId: string | undefined
@@ -161,9 +220,9 @@ t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and c
   await fetch(`${origin}/console/conversations/${conversationId}/messages`, { method: 'POST', headers: { authorization: 'Bearer console', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body: 'A human here.' }) })
   const result = await run
   t.equal(result.code, 0, result.stdout.split('\n').filter((l) => l.startsWith('FAILED') || l.startsWith('   ')).join('\n'))
-  t.match(result.stdout, /^ok {6}webhook: path with the integration id$/m)
-  t.match(result.stdout, /^ok {6}webhook: X-Webhook-Key$/m)
-  t.match(result.stdout, /^ok {6}webhook: \{ conversation_id \} of the changed conversation$/m)
+  t.match(result.stdout, /^ok {7}error {3}webhook\.received: /m)
+  t.match(result.stdout, /^ok {7}error {3}webhook\.key: /m)
+  t.match(result.stdout, /^ok {7}error {3}webhook\.body: /m)
 })
 
 t.test('the simulator fetches OAuth tokens and, on a 401, a new one and retries once, as Fin does', async (t) => {

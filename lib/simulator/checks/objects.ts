@@ -1,6 +1,6 @@
 // The operations and the objects they answer: create, read back, update, list in order.
 import { Type } from '@sinclair/typebox'
-import { Agent, Conversation, CreateConversationResponse, EndUser, Message, PostsOnlyAgent, PostsOnlyMessage } from '../../schemas/models.js'
+import { Agent, Conversation, EndUser, Message, PostsOnlyAgent, PostsOnlyMessage } from '../../schemas/models.js'
 import { answered, is2xx, TEST_DATA_MARK, verdict, type CheckContext, type CheckDefinition, type Rec } from './context.js'
 
 export const messageSchema = (ctx: CheckContext) => (ctx.posts ? PostsOnlyMessage : Message)
