@@ -91,8 +91,8 @@ export class FinWebhookReceiver {
       }
       if (request.method !== 'POST' || request.path !== this.path) return refuse(404, `webhook to ${request.method} ${request.path}, expected POST ${this.path}`)
       if (req.headers['x-webhook-key'] !== this.#options.webhookKey) return refuse(401, 'webhook with a wrong X-Webhook-Key')
-      if (body === null || typeof body !== 'object') return refuse(400, 'webhook body is not a JSON object')
-      const payload = body as { conversation_id?: unknown, event_type?: unknown, data?: { agent?: Record<string, unknown> } }
+      if (body === undefined) return refuse(400, 'webhook body is not JSON')
+      const payload = (body ?? {}) as { conversation_id?: unknown, event_type?: unknown, data?: { agent?: Record<string, unknown> } }
       if (typeof payload.conversation_id !== 'string') return refuse(400, 'webhook without conversation_id')
       const event: WebhookEvent = {
         conversation_id: payload.conversation_id,
