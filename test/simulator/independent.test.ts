@@ -36,7 +36,7 @@ const NAMED: Record<Break, { check: string, variants?: Variant[], signed?: boole
   'signature-unsigned': { check: 'signature.unsigned', signed: true },
   'signature-stale': { check: 'signature.stale', signed: true },
   'signature-tampered': { check: 'signature.tampered', signed: true },
-  'field-names': { check: 'message.create', variants: ['standard'] },
+  'field-names': { check: 'conversation.create', variants: ['standard'] },
   'agent-alias': { check: 'agent.reference', variants: ['posts-only'], warning: true },
   'malformed-json': { check: 'bad-input.malformed-json' },
   'content-type': { check: 'bad-input.content-type' }
@@ -76,6 +76,8 @@ t.test('each broken rule is named by its check, in each variant it exists in', a
       t.match(named, { ok: false, severity: warning ? 'warning' : 'error' }, `${rule} (${variant}): ${id} fails`)
       t.equal(exitCode(report, warning), 1, `${rule} (${variant}): exit 1${warning ? ' with --strict' : ''}`)
       if (warning) t.equal(exitCode(report), 0, `${rule} (${variant}): a warning alone exits 0`)
+      if (rule === 'field-names') t.match(named, { actual: 'message.conversation_id is missing; Fin needs a string' }, 'in plain words, no schema text')
+      if (rule === 'agent-alias') t.match(named, { actual: 'alias is not in the reference; it looks like alias_name, which Fin reads', hint: 'rename alias to alias_name' })
     }
   }
 })

@@ -58,3 +58,23 @@ t.test('Fin\'s webhook server checks the path, the integration id and X-Webhook-
   t.same(sim.errors, ['webhook with a wrong X-Webhook-Key', 'webhook to POST /custom_helpdesk_conversation_event/other, expected POST /custom_helpdesk_conversation_event/int_1', 'webhook body is not JSON'])
   t.match(sim.webhookEvents, [{ conversation_id: 'c1', event_type: 'agent_typing', agent: { id: 'a' } }], 'only the valid one is recorded')
 })
+
+t.test('with a signing secret the simulator signs every call with signFinRequest, and a signed helpdesk accepts it', async (t) => {
+  const storage = new MemoryStorage()
+  await storage.upsertAgent({ id: 'agent_fin', name: 'Fin', email: 'fin@example.com' })
+  const app = Fastify()
+  t.teardown(() => app.close())
+  const signatures: string[] = []
+  app.addHook('onRequest', async (request) => { signatures.push(String(request.headers['x-fin-signature'])) })
+  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok'], storage, rateLimit: false, signature: { secrets: 'sim-secret' } })
+  const base = `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/fin`
+  const sim = new FinSimulator({ baseUrl: base, token: 'tok', signingSecret: 'sim-secret' })
+  const { conversationId } = await sim.startConversation({ name: 'Jane', body: '<p>Hi</p>' })
+  await sim.finSays(conversationId, '<p>Fin here.</p>')
+  await sim.sync(conversationId)
+  t.same(await sim.compare(conversationId), [])
+  t.ok(signatures.length >= 7 && signatures.every((s) => /^[0-9a-f]{64}$/.test(s)), 'every call carried a hex signature')
+  t.equal(new Set(signatures).size, signatures.length, 'no signature sent twice')
+  const unsigned = new FinSimulator({ baseUrl: base, token: 'tok' })
+  await t.rejects(unsigned.startConversation({ name: 'Jane', body: '<p>Hi</p>' }), { message: /createUser failed: 401/ })
+})
