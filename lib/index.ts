@@ -3,10 +3,10 @@ import { finHelpdeskPlugin } from './plugin.js'
 export default finHelpdeskPlugin
 export { finHelpdeskPlugin as finHelpdesk }
 export type { FinHelpdeskPluginOptions } from './plugin.js'
-export type {
-  FinHelpdeskOptions, FinVariant, FinTokenVerifier, FinRateLimitOptions, FinAuthFailureLimitOptions
-} from './options.js'
-export { DEFAULT_RATE_LIMIT, DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_BODY_LIMIT } from './options.js'
+export type { FinHelpdeskOptions } from './options.js'
+export type { FinTokenVerifier, FinRateLimitOptions, FinAuthFailureLimitOptions } from './auth/options.js'
+export { DEFAULT_RATE_LIMIT, DEFAULT_AUTH_FAILURE_LIMIT } from './auth/options.js'
+export { DEFAULT_BODY_LIMIT, type FinVariant } from './http/options.js'
 export { OPERATIONS, STANDARD_ROUTES, POSTS_ONLY_PATHS, type OperationName } from './operations.js'
 export * from './errors.js'
 export { FinEvents, FIN_EVENT_NAMES, type FinEventMap, type FinEventName, type FinEventListener } from './events.js'

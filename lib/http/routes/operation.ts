@@ -3,7 +3,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FinEvents } from '../../events.js'
 import type { OperationName } from '../../operations.js'
-import type { ResolvedRoute } from '../../options.js'
+import type { ResolvedRoute } from '../options.js'
 import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
 import type { FinStorage } from '../../storage/types.js'
 
