@@ -6,6 +6,7 @@ import {
 import { bearerToken, createAuthenticator, tokenFingerprint } from './bearer.js'
 import type { OAuthTokens } from './oauth.js'
 import type { FinTokenVerifier, ResolvedAuthOptions } from './options.js'
+import { rawBody } from './raw-body.js'
 import type { SignatureCheck } from './signature.js'
 
 /** The limiter key: the client's token fingerprint (all of Fin shares a few IPs), else the IP. */
@@ -98,7 +99,7 @@ export async function addApiHooks (app: FastifyInstance, auth: ApiAuth, limits: 
   if (signature !== undefined) {
     // After parsing, so the raw body is known; before validation, so a forged request learns nothing more.
     app.addHook('preValidation', (request, reply) => limits.guard(request, reply, async () => {
-      const refused = signature(request, request.finRawBody)
+      const refused = signature(request, rawBody(request))
       if (refused !== undefined) throw new FinInvalidSignatureError(refused)
     }))
   }
