@@ -1,6 +1,6 @@
 import pg, { type Pool } from 'pg'
 import { FinOptionsError } from '../errors.js'
-import { migratePostgres, SCHEMA_NAME, transaction } from './migrations.js'
+import { migratePostgres, OUTBOX_TRACK, SCHEMA_NAME, transaction } from './migrations.js'
 import type { FinOutbox, OutboxCounts, OutboxEntry } from '../notify/outbox.js'
 
 export interface PostgresOutboxOptions {
@@ -43,7 +43,7 @@ export class PostgresOutbox implements FinOutbox {
     this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString })
     this.#owned = options.pool === undefined
     this.#table = `"${schema}".outbox`
-    this.#ready = migratePostgres(this.pool, schema)
+    this.#ready = migratePostgres(this.pool, schema, OUTBOX_TRACK)
     this.#ready.catch(() => {})
   }
 

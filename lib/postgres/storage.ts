@@ -5,7 +5,7 @@ import {
   fromConversationJoin, fromMessageRow, fromUserRow, newId, toAgent, toEndUser, userAuthor,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
-import { migratePostgres, SCHEMA_NAME, transaction } from './migrations.js'
+import { migratePostgres, SCHEMA_NAME, STORAGE_TRACK, transaction } from './migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -44,7 +44,7 @@ export class PostgresStorage implements FinStorage {
     this.#owned = options.pool === undefined
     this.#now = options.now ?? (() => new Date())
     this.#queries = queries(`"${this.schema}"`)
-    this.#ready = migratePostgres(this.pool, this.schema)
+    this.#ready = migratePostgres(this.pool, this.schema, STORAGE_TRACK)
     // Reported by the first call that awaits it; never an unhandled rejection.
     this.#ready.catch(() => {})
   }

@@ -7,7 +7,7 @@ import {
   fromConversationJoin, fromMessageRow, fromUserRow, mergeAttributes, newId, toAgent, toEndUser, userAuthor,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
-import { migrate, migrations } from './migrations.js'
+import { migrate, storageMigrations } from './migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -53,7 +53,7 @@ export class SqliteStorage implements FinStorage {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     this.db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`)
     this.db.pragma('foreign_keys = ON')
-    migrate(this.db, `${prefix}migrations`, migrations(prefix))
+    migrate(this.db, `${prefix}migrations`, storageMigrations(prefix))
     this.#statements = prepare(this.db, prefix)
   }
 
