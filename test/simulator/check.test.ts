@@ -242,3 +242,23 @@ t.test('the simulator fetches OAuth tokens and, on a 401, a new one and retries 
   t.equal((await client.call('getAgents')).status, 200, 'expired: 401, new token, retry, success')
   t.equal(tokensIssued, 2)
 })
+
+t.test('oauth.refresh fails when a token the helpdesk never issued is taken without a 401', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  let issued: string | undefined
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url.endsWith('/oauth/token') && typeof payload === 'string') issued = (JSON.parse(payload) as { access_token?: string }).access_token
+    return payload
+  })
+  // The broken rule: any bearer token passes as the last one issued.
+  app.addHook('onRequest', async (request) => {
+    if (issued !== undefined && request.headers.authorization?.startsWith('Bearer fin-helpdesk-check-revoked-') === true) request.headers.authorization = `Bearer ${issued}`
+  })
+  await app.register(finHelpdesk, { prefix: '/api/fin', oauth: { clients: [{ id: 'fin', secret: 'fin-secret-0123456789' }] }, rateLimit: false })
+  const base = `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/fin`
+  const report = await runConformance({ baseUrl: base, oauth: { tokenUrl: `${base}/oauth/token`, clientId: 'fin', clientSecret: 'fin-secret-0123456789' } })
+  t.match(report.checks.find((c) => c.id === 'oauth.token'), { ok: true })
+  t.match(report.checks.find((c) => c.id === 'oauth.refresh'), { ok: false, severity: 'error', actual: /^0 token\(s\) fetched, then HTTP 200/ })
+  t.equal(exitCode(report), 1)
+})
