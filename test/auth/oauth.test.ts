@@ -123,16 +123,20 @@ t.test('a Fin-style retry: 401, fetch a new token, retry once, success', async (
 
 t.test('rotation: several clients at once; a removed client\'s tokens stop working', async (t) => {
   const clock = new ManualClock()
-  const both = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], now: () => clock.now() } }, clock)
+  const signingSecret = 'server-signing-secret-0123456789abcdef'
+  const both = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], signingSecret, now: () => clock.now() } }, clock)
   const issue = async (app: typeof both, client: typeof FIN_CLIENT) => (await app.inject({ method: 'POST', url: '/api/fin/oauth/token', payload: { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret } })).json().access_token as string
   const oldToken = await issue(both, FIN_CLIENT)
   const newToken = await issue(both, NEW_CLIENT)
   for (const token of [oldToken, newToken]) t.equal((await both.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${token}` } })).statusCode, 200)
 
-  // Another instance (no shared state) configured with the same clients accepts both; with only the new one, only its tokens.
-  const sameConfig = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], now: () => clock.now() } }, clock)
+  // Another instance (no shared state) configured with the same clients and signing secret accepts both; with only
+  // the new one, only its tokens; without the signing secret (a random one of its own), none.
+  const sameConfig = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], signingSecret, now: () => clock.now() } }, clock)
   t.equal((await sameConfig.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${oldToken}` } })).statusCode, 200, 'verified by another instance')
-  const rotated = await build(t, { oauth: { clients: [NEW_CLIENT], now: () => clock.now() } }, clock)
+  const ownSecret = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], now: () => clock.now() } }, clock)
+  t.equal((await ownSecret.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${oldToken}` } })).statusCode, 401, 'another signing secret: refused')
+  const rotated = await build(t, { oauth: { clients: [NEW_CLIENT], signingSecret, now: () => clock.now() } }, clock)
   t.equal((await rotated.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${oldToken}` } })).statusCode, 401, 'old client removed: its tokens are refused')
   t.equal((await rotated.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${newToken}` } })).statusCode, 200)
   t.equal((await rotated.inject({ method: 'POST', url: '/api/fin/oauth/token', payload: { grant_type: 'client_credentials', client_id: FIN_CLIENT.id, client_secret: FIN_CLIENT.secret } })).statusCode, 401)
@@ -146,7 +150,8 @@ t.test('alongside static tokens and a custom verifier; bad options refused', asy
     [{ clients: [{ id: 'a', secret: 'short' }] }, /16 characters/],
     [{ clients: [FIN_CLIENT, FIN_CLIENT] }, /twice/],
     [{ clients: [{ id: 'a:b', secret: FIN_CLIENT.secret }] }, /without ":"/],
-    [{ clients: [FIN_CLIENT], path: '/get_user' }, /also the path of a Fin operation/]
+    [{ clients: [FIN_CLIENT], path: '/get_user' }, /also the path of a Fin operation/],
+    [{ clients: [FIN_CLIENT], signingSecret: 'too-short' }, /signingSecret/]
   ] as const) {
     const bad = Fastify()
     bad.register(finHelpdesk, { oauth: options as never })
