@@ -15,7 +15,7 @@ export type FinVariant = 'standard' | 'posts-only' | 'both'
 export type FinTokenVerifier = (token: string, request: FastifyRequest) => boolean | Promise<boolean>
 
 export interface FinRateLimitOptions {
-  /** Requests per client and window. @default 1200 */
+  /** Requests per client and window: 200 a second, twice a busy helpdesk's peak (docs/options.md). @default 12000 */
   max?: number
   /** Window length in milliseconds, or a string such as '1 minute'. @default 60000 */
   timeWindow?: number | string
@@ -60,7 +60,7 @@ export interface FinHelpdeskOptions {
   }
   /** How message bodies are cleaned: 'sanitize' (Fin's HTML subset), 'passthrough', or a function. @default 'sanitize' */
   sanitize?: SanitizeOption
-  /** Rate limit per authenticated client (keyed on the token, not the IP), or false. @default { max: 1200, timeWindow: 60000 } */
+  /** Rate limit per authenticated client (a token fingerprint, or the OAuth client), or false. @default { max: 12000, timeWindow: 60000 } */
   rateLimit?: false | FinRateLimitOptions
   /** Limit on failed authentications per IP, or false. @default { max: 20, timeWindow: 60000 } */
   authFailureLimit?: false | FinAuthFailureLimitOptions
@@ -99,7 +99,7 @@ export interface ResolvedOptions {
   signature: SignatureCheck | undefined
 }
 
-export const DEFAULT_RATE_LIMIT = { max: 1200, timeWindow: 60_000, skipOnError: true }
+export const DEFAULT_RATE_LIMIT = { max: 12_000, timeWindow: 60_000, skipOnError: true }
 export const DEFAULT_AUTH_FAILURE_LIMIT = { max: 20, timeWindow: 60_000 }
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 
