@@ -42,7 +42,7 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     oauth: config.oauth,
     signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets }
   })
-  await app.register(agentConsole, { storage, token: config.consoleToken })
+  await app.register(agentConsole, { storage, token: config.consoleToken, redis })
   app.fin.events.on('notify.failed', (event) => {
     app.log.error({ conversation: event.conversation_id, reason: event.reason }, 'Fin was not notified')
   })
