@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyAuth from '@fastify/auth'
 import fastifyBearerAuth from '@fastify/bearer-auth'
 import { FinUnauthorizedError } from '../errors.js'
-import type { FinTokenVerifier } from '../options.js'
+import { client, setClient } from './client.js'
 import type { OAuthTokens } from './oauth.js'
+import type { FinTokenVerifier } from './options.js'
 
 type AuthFunction = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
 
@@ -49,8 +50,8 @@ const BEARER = { addHook: false, verifyErrorLogLevel: 'info', specCompliance: 'r
 /**
  * Registers @fastify/auth and @fastify/bearer-auth in the (encapsulated) route context and returns an async check:
  * the static tokens (constant-time, several at once for rotation) OR an access token from the OAuth endpoint OR the
- * custom verifier. Throws FIN_ERR_UNAUTHORIZED when none accepts; on success, sets `request.finClient` (the
- * rate-limit key of the authenticated client).
+ * custom verifier. Throws FIN_ERR_UNAUTHORIZED when none accepts; on success, records the rate-limit key of the
+ * authenticated client (client.ts).
  */
 export async function createAuthenticator (
   app: FastifyInstance,
@@ -70,9 +71,9 @@ export async function createAuthenticator (
       keys: [],
       // The key is the client (`sub`), not the token: a fresh token must not reset the client's rate limit.
       auth: async (token: string, request: FastifyRequest) => {
-        const client = await oauth.verify(token)
-        if (client === undefined) return false
-        request.finClient = oauthClientKey(client)
+        const id = await oauth.verify(token)
+        if (id === undefined) return false
+        setClient(request, oauthClientKey(id))
         return true
       }
     }) as AuthFunction)
@@ -97,7 +98,7 @@ export async function createAuthenticator (
   return (request, reply) => new Promise((resolve, reject) => {
     check(request, reply, (err) => {
       if (err === undefined || err === null) {
-        request.finClient ??= tokenClientKey(bearerToken(request)!)
+        if (client(request) === undefined) setClient(request, tokenClientKey(bearerToken(request)!))
         resolve()
       } else reject(new FinUnauthorizedError(bearerToken(request) === undefined ? 'Missing bearer token' : 'Invalid bearer token'))
     })

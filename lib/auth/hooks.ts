@@ -1,20 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyRateLimit from '@fastify/rate-limit'
-import { FinAuthRateLimitedError, FinInvalidSignatureError, FinRateLimitedError, FinRateLimitUnavailableError } from '../errors.js'
-import { isClientError } from '../storage/guard.js'
-import type { ResolvedOptions } from '../options.js'
+import {
+  FinAuthRateLimitedError, FinInvalidSignatureError, FinRateLimitedError, FinRateLimitUnavailableError, isClientError
+} from '../errors.js'
 import { createAuthenticator } from './bearer.js'
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The rate-limit key of the authenticated client (a token fingerprint, or `oauth:{client id}`). */
-    finClient: string | undefined
-  }
-}
+import { client, decorateClient, setClient } from './client.js'
+import type { OAuthTokens } from './oauth.js'
+import type { FinTokenVerifier, ResolvedAuthOptions } from './options.js'
+import { rawBody } from './raw-body.js'
+import type { SignatureCheck } from './signature.js'
 
 export interface Limits {
   /**
-   * Counts a request of an authenticated client (keyed on `client`, set as `request.finClient`) and refuses it
+   * Counts a request of an authenticated client (keyed on `client`, recorded on the request) and refuses it
    * with 429 FIN_ERR_RATE_LIMITED past the per-client limit. A no-op when the limit is off.
    */
   perClient: (request: FastifyRequest, reply: FastifyReply, client: string) => Promise<void>
@@ -27,11 +25,14 @@ export interface Limits {
 }
 
 /** Registers @fastify/rate-limit (route-less) in the Fin context and builds both limits from it. */
-export async function createLimits (app: FastifyInstance, options: ResolvedOptions): Promise<Limits> {
-  if (!app.hasRequestDecorator('finClient')) app.decorateRequest('finClient', undefined)
+export async function createLimits (
+  app: FastifyInstance,
+  options: Pick<ResolvedAuthOptions, 'name' | 'rateLimit' | 'authFailureLimit'>
+): Promise<Limits> {
+  decorateClient(app)
   const { rateLimit, authFailureLimit } = options
   const off: Limits = {
-    perClient: async (request, _reply, client) => { request.finClient = client },
+    perClient: async (request, _reply, key) => { setClient(request, key) },
     guard: (_request, _reply, step) => step()
   }
   if (rateLimit === false && authFailureLimit === false) return off
@@ -44,15 +45,15 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
 
   let perClient = off.perClient
   if (rateLimit !== false) {
-    const count = app.createRateLimit({ keyGenerator: (request) => request.finClient ?? `ip:${request.ip}` })
-    perClient = async (request, reply, client) => {
-      request.finClient = client
+    const count = app.createRateLimit({ keyGenerator: (request) => client(request) ?? `ip:${request.ip}` })
+    perClient = async (request, reply, key) => {
+      setClient(request, key)
       const counted = await count(request).catch(unavailable)
       if (counted.isAllowed || !counted.isExceeded) return
       const seconds = Math.max(1, counted.ttlInSeconds)
       reply.header('retry-after', seconds)
       // A fingerprint or a client id: never the token itself.
-      request.log.warn({ limit: 'client', client, max: counted.max, retryAfter: seconds }, 'fastify-fin-helpdesk: rate limited (429)')
+      request.log.warn({ limit: 'client', client: key, max: counted.max, retryAfter: seconds }, 'fastify-fin-helpdesk: rate limited (429)')
       throw new FinRateLimitedError(`${seconds} seconds`)
     }
   }
@@ -98,24 +99,32 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
   }
 }
 
+/** What authenticates the API's requests: plain options plus the objects the plugin built from them. */
+export interface ApiAuth {
+  tokens: string[]
+  verifyToken: FinTokenVerifier | undefined
+  oauth: OAuthTokens | undefined
+  signature: SignatureCheck | undefined
+}
+
 /**
  * Adds to the API context one onRequest hook: authentication (guarded by the failed-authentication limit), then
  * the per-client limit keyed on the authenticated client; and, if on, the signature check.
  */
-export async function addApiHooks (app: FastifyInstance, options: ResolvedOptions, limits: Limits): Promise<void> {
-  const authenticate = await createAuthenticator(app, options.tokens, options.verifyToken, options.oauth)
+export async function addApiHooks (app: FastifyInstance, auth: ApiAuth, limits: Limits): Promise<void> {
+  const authenticate = await createAuthenticator(app, auth.tokens, auth.verifyToken, auth.oauth)
   const { perClient, guard } = limits
   // One hook for both steps: one dispatch per request, not two. Authentication first, so the per-client limit is
   // keyed on who the client is (an OAuth client, not its current token) and nobody can spend another's budget.
   app.addHook('onRequest', async function finAuth (request, reply) {
     await guard(request, reply, () => authenticate(request, reply))
-    await perClient(request, reply, request.finClient!)
+    await perClient(request, reply, client(request)!)
   })
-  const signature = options.signature
+  const signature = auth.signature
   if (signature !== undefined) {
     // After parsing, so the raw body is known; before validation, so a forged request learns nothing more.
     app.addHook('preValidation', (request, reply) => limits.guard(request, reply, async () => {
-      const refused = await signature(request, request.finRawBody)
+      const refused = await signature(request, rawBody(request))
       if (refused !== undefined) throw new FinInvalidSignatureError(refused)
     }))
   }

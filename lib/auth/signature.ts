@@ -124,20 +124,26 @@ export function signFinRequest (request: FinRequestToSign): { 'x-fin-request-tim
 /** Why a signature was refused, or undefined when it is valid and seen for the first time. */
 export type SignatureCheck = (request: FastifyRequest, rawBody: string | undefined) => Promise<string | undefined>
 
-/**
- * Verifies X-Fin-Signature: HMAC-SHA256 of `{timestamp}:{raw body}` (or `{timestamp}:{canonical query}` without a
- * body) under any configured secret, hex or base64 (an optional "sha256=" prefix is allowed), in constant time,
- * with X-Fin-Request-Timestamp within the tolerance, and refuses a (timestamp, signature) pair already seen.
- */
-export function createSignatureCheck (options: FinSignatureOptions): SignatureCheck {
+/** The checked signature options. */
+export interface ResolvedSignatureOptions {
+  secrets: string[]
+  tolerance: number
+  canonicalQuery: (request: FastifyRequest) => string
+  now: () => number
+  /** The given store, or undefined: the check then makes a MemoryReplayStore (or uses `redis`). */
+  replayStore: FinReplayStore | undefined
+  redis: FinReplayRedis | undefined
+  nameSpace: string | undefined
+}
+
+/** Checks and completes `signature`, at register time; never changes its input. */
+export function resolveSignatureOptions (options: FinSignatureOptions): ResolvedSignatureOptions {
   const secrets = [options.secrets].flat()
   if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
     throw new FinOptionsError('signature.secrets must be non-empty strings')
   }
   const tolerance = options.tolerance ?? 300
   if (!(tolerance > 0)) throw new FinOptionsError('signature.tolerance must be a positive number of seconds')
-  const canonical = options.canonicalQuery ?? sortedQuery
-  const now = options.now ?? Date.now
   if (options.replayStore !== undefined && options.redis !== undefined) {
     throw new FinOptionsError('signature: give replayStore or redis, not both')
   }
@@ -150,6 +156,24 @@ export function createSignatureCheck (options: FinSignatureOptions): SignatureCh
   if (options.nameSpace !== undefined && (typeof options.nameSpace !== 'string' || options.redis === undefined)) {
     throw new FinOptionsError('signature.nameSpace must be a string, with signature.redis')
   }
+  return {
+    secrets,
+    tolerance,
+    canonicalQuery: options.canonicalQuery ?? sortedQuery,
+    now: options.now ?? Date.now,
+    replayStore: options.replayStore,
+    redis: options.redis,
+    nameSpace: options.nameSpace
+  }
+}
+
+/**
+ * Verifies X-Fin-Signature: HMAC-SHA256 of `{timestamp}:{raw body}` (or `{timestamp}:{canonical query}` without a
+ * body) under any configured secret, hex or base64 (an optional "sha256=" prefix is allowed), in constant time,
+ * with X-Fin-Request-Timestamp within the tolerance, and refuses a (timestamp, signature) pair already seen.
+ */
+export function createSignatureCheck (options: ResolvedSignatureOptions): SignatureCheck {
+  const { secrets, tolerance, canonicalQuery: canonical, now } = options
   const seen = options.replayStore ??
     (options.redis === undefined ? new MemoryReplayStore({ now }) : redisReplayStore(options.redis, options.nameSpace))
   // A timestamp is accepted from `tolerance` before now to `tolerance` after: remembering a pair for twice the
