@@ -33,14 +33,31 @@ export function tokenFingerprint (token: string): string {
   return fingerprint
 }
 
-/** The rate-limit key of a token accepted as a static token or by `verifyToken`: its fingerprint. */
+const tokenKeys = new Map<string, string>()
+const oauthKeys = new Map<string, string>()
+
+/** The rate-limit key of a token accepted as a static token or by `verifyToken`: its fingerprint, made once. */
 export function tokenClientKey (token: string): string {
-  return `token:${tokenFingerprint(token)}`
+  let key = tokenKeys.get(token)
+  if (key === undefined) {
+    key = `token:${tokenFingerprint(token)}`
+    // Bounded like the fingerprints; only accepted tokens get here.
+    if (tokenKeys.size >= 1000) tokenKeys.clear()
+    tokenKeys.set(token, key)
+  }
+  return key
 }
 
 /** The rate-limit key of an OAuth client: its tokens share it, so a fresh token does not reset the limit. */
 export function oauthClientKey (clientId: string): string {
-  return `oauth:${clientId}`
+  let key = oauthKeys.get(clientId)
+  if (key === undefined) {
+    key = `oauth:${clientId}`
+    // Client ids come from the configuration (verified tokens and authenticated clients only): a handful.
+    if (oauthKeys.size >= 1000) oauthKeys.clear()
+    oauthKeys.set(clientId, key)
+  }
+  return key
 }
 
 // RFC 7235: the scheme is case-insensitive ("bearer x", "BEARER x"); @fastify/bearer-auth compares it
