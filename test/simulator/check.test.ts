@@ -1,20 +1,15 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
 import finHelpdesk, { MemoryStorage, type FinHelpdeskPluginOptions, type Message, type NewUser } from '../../lib/index.js'
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { exitCode, FinClient, runConformance, type CheckReport } from '../../lib/simulator/index.js'
 import { ManualClock } from '../fixtures/clock.js'
 import { VARIANTS, type Variant } from '../fixtures/client.js'
-import { startIndependentHelpdesk } from '../fixtures/independent-helpdesk.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'fin-check-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
@@ -125,105 +120,6 @@ for (const c of cases) {
     t.equal(exitCode(report), 1)
   })
 }
-
-function cli (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
-  const child = spawn(process.execPath, [...loader, 'lib/bin/check.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })))
-}
-
-t.test('the CLI: one line per check with its severity, what was sent, expected and got, a summary, exit codes, --json and --paths', async (t) => {
-  const { base } = await exampleHelpdesk(t)
-  const ok = await cli(['--url', base, '--token', 'tok-Example'])
-  t.equal(ok.code, 0, ok.stdout)
-  t.match(ok.stdout, /^ok {7}error {3}agents\.list: get_agents lists the agents, with the fields Fin needs$/m)
-  t.match(ok.stdout, /^\d+ passed, 0 failed, \d+ warnings$/m)
-  const json = await cli(['--url', base, '--token', 'tok-Example', '--variant', 'posts-only', '--json'])
-  t.equal(json.code, 0)
-  const report = JSON.parse(json.stdout) as CheckReport
-  t.match(report, { passed: Number, failed: 0, warnings: Number, checks: Array })
-  t.match(report.checks[0], { id: 'agents.list', name: String, severity: 'error', ok: true, sent: 'POST /api/fin/get_agents', expected: String, actual: 'as expected' })
-  const wrong = await cli(['--url', base, '--token', 'wrong'])
-  t.equal(wrong.code, 1, 'failures exit 1')
-  t.match(wrong.stdout, /^FAILED {3}error {3}agents\.list: get_agents lists the agents, with the fields Fin needs\n {9}sent: {5}GET \/api\/fin\/agents\n {9}expected: HTTP 200 and a list of at least one agent\n {9}got: {6}HTTP 401: \{"statusCode":401/m)
-  const pathsFile = join(dir, 'paths.json')
-  writeFileSync(pathsFile, JSON.stringify({ getAgents: '/staff' }))
-  const renamed = await cli(['--url', base, '--token', 'tok-Example', '--paths', pathsFile, '--json'])
-  t.match(JSON.parse(renamed.stdout).checks[0], { id: 'agents.list', ok: false, sent: 'GET /api/fin/staff', actual: /HTTP 404/ }, '--paths is used')
-  const bad = await cli(['--token', 'tok-Example'])
-  t.equal(bad.code, 2)
-  t.match(bad.stderr, /--url is required/)
-})
-
-t.test('the CLI: warnings exit 0 unless --strict; a broken rule exits 1 naming its check with a hint; --junit writes JUnit XML', async (t) => {
-  const alias = await startIndependentHelpdesk({ variant: 'posts-only', token: 'Independent-1', breaks: 'agent-alias' })
-  t.teardown(alias.close)
-  const junit = join(dir, 'report.xml')
-  const lenient = await cli(['--url', alias.url, '--token', 'Independent-1', '--variant', 'posts-only', '--junit', junit])
-  t.equal(lenient.code, 0, lenient.stdout)
-  t.match(lenient.stdout, /^WARNING {2}warning agent\.reference: Agents as the reference has them.*\n {9}sent: {5}POST \/get_agents\n {9}expected: .*\n {9}got: {6}alias is not in the reference; it looks like alias_name, which Fin reads\n {9}hint: {5}rename alias to alias_name$/m)
-  t.match(lenient.stdout, /^\d+ passed, 0 failed, 2 warnings$/m)
-  const strict = await cli(['--url', alias.url, '--token', 'Independent-1', '--variant', 'posts-only', '--strict'])
-  t.equal(strict.code, 1, '--strict: warnings fail')
-
-  // The JUnit file: well-formed XML, one testcase per check, a warning reported without failing.
-  const xml = readFileSync(junit, 'utf8')
-  t.equal(XMLValidator.validate(xml), true)
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' || name === 'testsuite' }).parse(xml) as { testsuites: { tests: string, failures: string, testsuite: Array<{ name: string, tests: string, failures: string, testcase: Array<{ classname: string, name: string, failure?: unknown, 'system-out'?: string }> }> } }
-  const suite = parsed.testsuites.testsuite[0]!
-  t.equal(suite.name, 'fin-helpdesk-check')
-  t.equal(Number(suite.tests), suite.testcase.length)
-  t.equal(suite.failures, '0')
-  t.ok(suite.testcase.every((c) => typeof c.classname === 'string' && typeof c.name === 'string'))
-  t.match(suite.testcase.find((c) => c.name.startsWith('agent.reference:')), { classname: 'fin-helpdesk-check.agent', 'system-out': /^warning: sent: POST \/get_agents/ })
-
-  const broken = await startIndependentHelpdesk({ variant: 'standard', token: 'Independent-1', breaks: 'after-id-unknown' })
-  t.teardown(broken.close)
-  const failing = await cli(['--url', broken.url, '--token', 'Independent-1', '--junit', junit])
-  t.equal(failing.code, 1)
-  t.match(failing.stdout, /^FAILED {3}error {3}messages\.after-id-unknown: .*\n.*\n.*\n {9}got: {6}an empty list\n {9}hint: {5}an unknown after_id means Fin lost track/m)
-  const failed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8')) as { testsuites: { failures: string, testsuite: { testcase: Array<{ name: string, failure?: { type: string, message: string } }> } } }
-  t.equal(failed.testsuites.failures, '1')
-  t.match(failed.testsuites.testsuite.testcase.find((c) => c.failure !== undefined), { name: /^messages\.after-id-unknown: /, failure: { type: 'error', message: 'error: an empty list' } })
-})
-
-t.test('the CLI signs with --signing-secret', async (t) => {
-  const signed = await startIndependentHelpdesk({ variant: 'standard', token: 'Independent-1', signingSecret: 'cli-secret' })
-  t.teardown(signed.close)
-  const ok = await cli(['--url', signed.url, '--token', 'Independent-1', '--signing-secret', 'cli-secret'])
-  t.equal(ok.code, 0, ok.stdout)
-  t.match(ok.stdout, /^ok {7}error {3}signature\.tampered: /m)
-  const unsigned = await cli(['--url', signed.url, '--token', 'Independent-1'])
-  t.equal(unsigned.code, 1)
-})
-
-t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and checks it', async (t) => {
-  const probe = Fastify()
-  await probe.listen({ host: '127.0.0.1', port: 0 })
-  const port = (probe.server.address() as { port: number }).port
-  await probe.close()
-  const { base, origin } = await exampleHelpdesk(t, { FIN_INTEGRATION_ID: 'int_cli', FIN_WEBHOOK_KEY: 'cli-key', FIN_BASE_URL: `http://127.0.0.1:${port}` })
-  const run = cli(['--url', base, '--token', 'tok-Example', '--webhook-port', String(port), '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'])
-  // Play the agent the CLI asks for: reply in the conversation it created, once it waits.
-  const deadline = Date.now() + 60_000
-  let conversationId: string | undefined
-  while (conversationId === undefined && Date.now() < deadline) {
-    const list = await (await fetch(`${origin}/console/conversations`, { headers: { authorization: 'Bearer console' } })).json() as Array<{ id: string, title?: string }>
-    conversationId = list.find((c) => c.title?.includes('[fin-helpdesk-check]'))?.id
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  await new Promise((resolve) => setTimeout(resolve, 1500))
-  await fetch(`${origin}/console/conversations/${conversationId}/messages`, { method: 'POST', headers: { authorization: 'Bearer console', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body: 'A human here.' }) })
-  const result = await run
-  t.equal(result.code, 0, result.stdout.split('\n').filter((l) => l.startsWith('FAILED') || l.startsWith('   ')).join('\n'))
-  t.match(result.stdout, /^ok {7}error {3}webhook\.received: /m)
-  t.match(result.stdout, /^ok {7}error {3}webhook\.key: /m)
-  t.match(result.stdout, /^ok {7}error {3}webhook\.body: /m)
-})
 
 t.test('the simulator fetches OAuth tokens and, on a 401, a new one and retries once, as Fin does', async (t) => {
   const clock = new ManualClock()
