@@ -8,6 +8,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import t, { type Test } from 'tap'
 import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
+import { runCheckCli } from '../../lib/bin/check-cli.js'
 import type { CheckReport } from '../../lib/simulator/index.js'
 import { startIndependentHelpdesk } from '../fixtures/independent-helpdesk.js'
 
@@ -24,15 +25,23 @@ async function exampleHelpdesk (t: Test, env: Record<string, string> = {}): Prom
   return { app, base: `${origin}/api/fin`, origin }
 }
 
-function cli (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
-  const child = spawn(process.execPath, [...loader, 'lib/bin/check.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+/** The CLI in this process (a child process per run costs seconds of TypeScript loading on a busy machine). */
+async function cli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })))
+  const code = await runCheckCli(args, { stdout: (text) => { stdout += text }, stderr: (text) => { stderr += text } })
+  return { code, stdout, stderr }
 }
+
+t.test('the bin runs the CLI in its own process: exit code and stderr', async (t) => {
+  const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
+  const child = spawn(process.execPath, [...loader, 'lib/bin/check.ts', '--token', 'x'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const code = await new Promise((resolve) => child.on('exit', resolve))
+  t.equal(code, 2)
+  t.match(stderr, /^--url is required\n\nUsage: fin-helpdesk-check --url/)
+})
 
 t.test('the CLI: one line per check with its severity, what was sent, expected and got, a summary, exit codes, --json and --paths', async (t) => {
   const { base } = await exampleHelpdesk(t)
