@@ -162,3 +162,21 @@ export interface StoredUserRow {
 export function fromUserRow (row: StoredUserRow, decode: Decode): UserRow {
   return { id: row.id, name: row.name, email: row.email, photo_url: row.photo_url, attributes: row.attributes === null ? null : decode(row.attributes) as Record<string, unknown> }
 }
+
+/** The row mappers of one SQL adapter, given how it decodes JSON columns. */
+export interface RowMappers {
+  toUser: (row: StoredUserRow) => EndUser
+  toConversation: (row: ConversationJoin) => Conversation
+  toMessage: (row: MessageRow) => Message
+  /** A message author from a user row. */
+  toUserAuthor: (row: StoredUserRow) => Message['author']
+}
+
+export function rowMappers (decode: Decode): RowMappers {
+  return {
+    toUser: (row) => toEndUser(fromUserRow(row, decode)),
+    toConversation: (row) => fromConversationJoin(row, decode),
+    toMessage: (row) => fromMessageRow(row, decode),
+    toUserAuthor: (row) => userAuthor(fromUserRow(row, decode))
+  }
+}
