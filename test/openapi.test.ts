@@ -3,7 +3,8 @@ import fastifySwagger from '@fastify/swagger'
 import Fastify from 'fastify'
 import t from 'tap'
 import { parse } from 'yaml'
-import finHelpdesk, { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES } from '../lib/index.js'
+import finHelpdesk from '../lib/index.js'
+import { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES } from '../lib/operations.js'
 
 type Schema = Record<string, any>
 const REFERENCE = new URL('../../shared/fin-api/openapi.yaml', import.meta.url)
