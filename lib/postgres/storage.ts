@@ -2,9 +2,10 @@ import pg, { type Pool, type PoolClient } from 'pg'
 import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
-  newId, rowMappers, toAgent,
+  rowMappers,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
+import { newId, toAgent } from '../storage/records.js'
 import {
   AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
 } from '../sql/fragments.js'

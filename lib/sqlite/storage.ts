@@ -4,9 +4,10 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
 import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
-  mergeAttributes, newId, rowMappers, toAgent,
+  rowMappers,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
+import { mergeAttributes, newId, toAgent } from '../storage/records.js'
 import {
   AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
 } from '../sql/fragments.js'
