@@ -78,7 +78,7 @@ const DELIBERATE: Record<string, string> = {
   'createMessagePostsOnly.request.author.photo_url: nullable': 'accept null',
   'createMessagePostsOnly.request.attachments[].url: required': 'an attachment is its url',
   // Message authors carry no format checks: fast-json-stringify validates anyOf branches, and an author's email is
-  // whatever the helpdesk holds (a 500 otherwise; see test/routes/messages.test.ts).
+  // whatever the helpdesk holds (a 500 otherwise; see test/http/routes/messages.test.ts).
   ...Object.fromEntries(['getMessages.response[]', 'getMessagesPostsOnly.response.data[]', 'createMessage.response'].flatMap((at) =>
     [0, 1].flatMap((branch) => ['email', 'photo_url'].map((field) => [`${at}.author|${branch}.${field}: format undefined`, 'no formats on authors'])))),
   // Tags are strings (the reference states no item type; its example uses strings).
