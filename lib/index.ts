@@ -57,4 +57,7 @@ export type { ProblemDetails, ErrorResponse } from './schemas/responses.js'
 // Helpers for a host's own routes and clients
 export { applyFinConventions } from './http/conventions.js'
 export { sanitizeFinHtml, FIN_ALLOWED_TAGS } from './html.js'
-export { signFinRequest, canonicalQuery, type FinRequestToSign, type FinQuery } from './auth/signature.js'
+export {
+  signFinRequest, canonicalQuery, MemoryReplayStore, redisReplayStore,
+  type FinRequestToSign, type FinQuery, type FinReplayStore, type FinReplayRedis
+} from './auth/signature.js'
