@@ -1,5 +1,5 @@
 import pg, { type Pool, type PoolClient } from 'pg'
-import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   fromConversationJoin, fromMessageRow, fromUserRow, newId, toAgent, toEndUser, userAuthor,
@@ -102,7 +102,7 @@ export class PostgresStorage implements FinStorage {
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
     await this.#ready
     const existing = input.object_id === undefined ? undefined : await this.#existingConversation(this.pool, input.object_id)
-    if (existing !== undefined) return { value: existing, created: false }
+    if (existing !== undefined) return this.#retriedConversation(existing, input)
     const created = await this.#tx(async (client) => {
       if ((await client.query(this.#q.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
       const author = await this.#author(client, input.message.author)
@@ -114,7 +114,7 @@ export class PostgresStorage implements FinStorage {
       await this.#insertMessage(client, messageId, id, input.message, author, now)
       return id
     })
-    if (created === undefined) return { value: (await this.#existingConversation(this.pool, input.object_id!))!, created: false }
+    if (created === undefined) return this.#retriedConversation((await this.#existingConversation(this.pool, input.object_id!))!, input)
     return { value: (await this.#existingConversation(this.pool, undefined, created))!, created: true }
   }
 
@@ -158,7 +158,7 @@ export class PostgresStorage implements FinStorage {
     await this.#ready
     if (input.object_id !== undefined) {
       const existing = await this.pool.query<MessageRow>(this.#q.getMessageByObjectId, [input.object_id])
-      if (existing.rows[0] !== undefined) return { value: toMessage(existing.rows[0]), created: false }
+      if (existing.rows[0] !== undefined) return this.#retriedMessage(existing.rows[0], conversationId, input.object_id)
     }
     const result = await this.#tx(async (client) => {
       const now = this.#now().toISOString()
@@ -176,7 +176,7 @@ export class PostgresStorage implements FinStorage {
     if (result === null) return null
     if (result === undefined) {
       const existing = await this.pool.query<MessageRow>(this.#q.getMessageByObjectId, [input.object_id])
-      return { value: toMessage(existing.rows[0]!), created: false }
+      return this.#retriedMessage(existing.rows[0]!, conversationId, input.object_id!)
     }
     return { value: toMessage(result), created: true }
   }
@@ -196,6 +196,20 @@ export class PostgresStorage implements FinStorage {
   /** One READ COMMITTED transaction: row locks and unique constraints carry the guarantees. */
   #tx<T> (fn: (client: PoolClient) => Promise<T>): Promise<T> {
     return transaction(this.pool, fn)
+  }
+
+  /** The first conversation with this object_id, if this call is its retry: same user (checked to exist first). */
+  async #retriedConversation (existing: CreatedConversation, input: NewConversation): Promise<Created<CreatedConversation>> {
+    if (existing.conversation.user.id === input.user_id) return { value: existing, created: false }
+    if ((await this.pool.query(this.#q.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
+    throw new FinObjectIdConflictError(input.object_id!, 'conversation', 'user')
+  }
+
+  /** The first message with this object_id, if this call is its retry: same conversation (checked to exist first). */
+  async #retriedMessage (existing: MessageRow, conversationId: string, objectId: string): Promise<Created<Message> | null> {
+    if (existing.conversation_id === conversationId) return { value: toMessage(existing), created: false }
+    if ((await this.pool.query(this.#q.conversationExists, [conversationId])).rows.length === 0) return null
+    throw new FinObjectIdConflictError(objectId, 'message', 'conversation')
   }
 
   async #existingConversation (db: Pool | PoolClient, objectId?: string, id?: string): Promise<CreatedConversation | undefined> {

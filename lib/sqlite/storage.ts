@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
-import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   fromConversationJoin, fromMessageRow, fromUserRow, mergeAttributes, newId, toAgent, toEndUser, userAuthor,
@@ -99,14 +99,16 @@ export class SqliteStorage implements FinStorage {
 
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
     return this.#write(() => {
+      if (this.#s.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
       if (input.object_id !== undefined) {
         const existing = this.#s.getConversationByObjectId.get(input.object_id) as ConversationJoin | undefined
         if (existing !== undefined) {
+          // A retry only when it names the same user: never answer another user's conversation.
+          if (existing.user_id !== input.user_id) throw new FinObjectIdConflictError(input.object_id, 'conversation', 'user')
           const message = this.#s.getMessage.get(existing.initial_message_id) as MessageRow
           return { value: { conversation: toConversation(existing), message: toMessage(message) }, created: false }
         }
       }
-      if (this.#s.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
       const author = this.#author(input.message.author)
       const id = newId('conv')
       const now = this.#now().toISOString()
@@ -157,11 +159,15 @@ export class SqliteStorage implements FinStorage {
 
   async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
     return this.#write(() => {
+      if (this.#s.conversationExists.get(conversationId) === undefined) return null
       if (input.object_id !== undefined) {
         const existing = this.#s.getMessageByObjectId.get(input.object_id) as MessageRow | undefined
-        if (existing !== undefined) return { value: toMessage(existing), created: false }
+        if (existing !== undefined) {
+          // A retry only when it targets the same conversation: never answer another conversation's message.
+          if (existing.conversation_id !== conversationId) throw new FinObjectIdConflictError(input.object_id, 'message', 'conversation')
+          return { value: toMessage(existing), created: false }
+        }
       }
-      if (this.#s.conversationExists.get(conversationId) === undefined) return null
       const author = this.#author(input.author)
       const id = newId('msg')
       const now = this.#now().toISOString()

@@ -1,4 +1,4 @@
-import { FinAgentNotFoundError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   mergeAttributes, newId, toAgent, toConversation, toEndUser, userAuthor,
@@ -91,14 +91,16 @@ export class MemoryStorage implements FinStorage {
   }
 
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
+    if (!this.#users.has(input.user_id)) throw new FinUserNotFoundError(input.user_id)
     const existing = input.object_id === undefined ? undefined : this.#conversationIdByObjectId.get(input.object_id)
     if (existing !== undefined) {
       const row = this.#conversations.get(existing)!
+      // A retry only when it names the same user: never answer another user's conversation.
+      if (row.user_id !== input.user_id) throw new FinObjectIdConflictError(input.object_id!, 'conversation', 'user')
       const log = this.#logs.get(existing)!
       const message = log.messages[log.positions.get(row.initial_message_id)!]!
       return { value: { conversation: this.#toConversation(row), message }, created: false }
     }
-    if (!this.#users.has(input.user_id)) throw new FinUserNotFoundError(input.user_id)
     const id = newId('conv')
     const now = this.#now().toISOString()
     const message = this.#buildMessage(id, input.message, now)
@@ -149,13 +151,15 @@ export class MemoryStorage implements FinStorage {
   }
 
   async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
-    const existing = input.object_id === undefined ? undefined : this.#messageIdByObjectId.get(input.object_id)
-    if (existing !== undefined) {
-      const log = this.#logs.get(this.#messageConversation.get(existing)!)!
-      return { value: log.messages[log.positions.get(existing)!]!, created: false }
-    }
     const row = this.#conversations.get(conversationId)
     if (row === undefined) return null
+    const existing = input.object_id === undefined ? undefined : this.#messageIdByObjectId.get(input.object_id)
+    if (existing !== undefined) {
+      // A retry only when it targets the same conversation: never answer another conversation's message.
+      if (this.#messageConversation.get(existing) !== conversationId) throw new FinObjectIdConflictError(input.object_id!, 'message', 'conversation')
+      const log = this.#logs.get(conversationId)!
+      return { value: log.messages[log.positions.get(existing)!]!, created: false }
+    }
     const now = this.#now().toISOString()
     const message = this.#buildMessage(conversationId, input, now)
     this.#append(conversationId, message, input.object_id)

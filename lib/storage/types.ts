@@ -88,7 +88,9 @@ export interface UpdatedConversation {
  *   (FinUserNotFoundError, FinConversationNotFoundError, FinAgentNotFoundError, FinUserMismatchError) and writes
  *   nothing.
  * - Idempotency: a create with an `object_id` seen before returns the first object with `created: false` and
- *   writes nothing, also when the calls are concurrent. object_ids are unique per kind of object.
+ *   writes nothing, also when the calls are concurrent. object_ids are unique per kind of object. A repeat is one
+ *   only under the same parent (conversation of a message, user of a conversation), checked after the parent
+ *   exists; otherwise FinObjectIdConflictError (409), nothing written.
  * - Atomicity: every method writes all of its changes or none.
  * - Ordering: messages are listed in the order they were created; `afterId` lists only the messages created after
  *   that message; an unknown `afterId` lists them all.

@@ -1,5 +1,5 @@
 import tap, { type Test } from 'tap'
-import { FinAgentNotFoundError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { FinStorage, NewMessage } from '../storage/types.js'
 
 export type FinStorageFactory = () => FinStorage | Promise<FinStorage>
@@ -186,6 +186,32 @@ export function testFinStorage (name: string, factory: FinStorageFactory, parent
       t.equal(new Set(burst.map((r) => r?.value.id)).size, 1)
       t.equal(burst.filter((r) => r?.created).length, 1)
       t.equal((await storage.listMessages(conversation.id))?.length, 4, 'initial, fin1, user, burst: nothing else')
+    })
+
+    // Self-contained: an object_id is recognised as a retry only under the same parent (issue #11, item 2).
+    t.test('object_id: a retry only under the same parent, else a conflict that writes and reveals nothing', async (t) => {
+      const storage = await fresh(t)
+      const c1 = await withConversation(storage, 'c1')
+      const c2 = await withConversation(storage, 'c2')
+      const secret = await storage.createMessage(c1.conversation.id, text('<p>secret</p>', { object_id: 'shared' }))
+      t.equal(secret?.created, true)
+      await t.rejects(storage.createMessage(c2.conversation.id, text('<p>other</p>', { object_id: 'shared' })),
+        { code: 'FIN_ERR_OBJECT_ID_CONFLICT', statusCode: 409 })
+      await t.rejects(storage.createMessage(c2.conversation.id, text('x', { object_id: 'shared' })), FinObjectIdConflictError)
+      t.equal(await storage.createMessage('missing', text('x', { object_id: 'shared' })), null, 'unknown conversation: not found first')
+      t.same((await storage.listMessages(c2.conversation.id))?.map((m) => m.id), [c2.message.id], 'nothing written in c2')
+      t.same(await storage.listMessages(c1.conversation.id), [c1.message, secret!.value], 'c1 unchanged')
+      const retry = await storage.createMessage(c1.conversation.id, text('changed', { object_id: 'shared' }))
+      t.same(retry, { value: secret!.value, created: false }, 'the same parent still retries')
+
+      const other = (await storage.createUser({ object_id: 'other_user', name: 'Eve' })).value
+      const steal = { object_id: 'c1', user_id: other.id, title: null, attributes: null, message: text('x') }
+      await t.rejects(storage.createConversation(steal), { code: 'FIN_ERR_OBJECT_ID_CONFLICT', statusCode: 409 })
+      await t.rejects(storage.createConversation({ ...steal, user_id: 'missing' }), FinUserNotFoundError, 'unknown user: not found first')
+      t.same((await storage.listConversations()).map((c) => c.id).sort(), [c1.conversation.id, c2.conversation.id].sort(), 'no conversation written')
+      const again = await storage.createConversation({ ...steal, user_id: c1.user.id })
+      t.equal(again.created, false, 'the same user still retries')
+      t.equal(again.value.conversation.id, c1.conversation.id)
     })
 
     t.test('listConversations: most recently updated first, limited', async (t) => {
