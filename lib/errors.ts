@@ -2,7 +2,7 @@ import createError, { type FastifyErrorConstructor } from '@fastify/error'
 
 // Every error the plugin answers with is made here, so users can test `instanceof` and `code`.
 // Standard-variant routes answer { statusCode, code, error, message }; POST-only routes answer the same error
-// as an RFC 7807 problem inside { data: null, error }. See docs/errors.md.
+// as an RFC 7807 problem inside { error } (no `data` member). See docs/errors.md.
 
 /**
  * createError with the message arguments typed (its default, `[any?, any?, any?]`, would leak `any` into our

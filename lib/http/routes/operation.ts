@@ -74,7 +74,7 @@ export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec
       }
       : async function postsOnlyHandler (request, reply) {
         reply.code(status)
-        return { data: await handler(request.body, request), error: null }
+        return { data: await handler(request.body, request) }
       }
   })
 }
