@@ -26,6 +26,9 @@ export const FinUserNotFoundError = coded<[userId: string]>()('FIN_ERR_USER_NOT_
 export const FinConversationNotFoundError = coded<[conversationId: string]>()('FIN_ERR_CONVERSATION_NOT_FOUND',
   'Conversation %s not found', 404)
 export const FinAgentNotFoundError = coded<[agentId: string]>()('FIN_ERR_AGENT_NOT_FOUND', 'Agent %s not found', 404)
+/** A user's or conversation's attributes, once merged, would exceed `attributeLimits`: nothing is written. */
+export const FinAttributesTooLargeError = coded<[owner: string, size: string, limit: string]>()('FIN_ERR_ATTRIBUTES_TOO_LARGE',
+  'The %s\'s attributes would hold %s, over the limit of %s', 400)
 /** A create reuses an object_id that names an object under another parent (another conversation, another user). */
 export const FinObjectIdConflictError = coded<[objectId: string, kind: string, parent: string]>()('FIN_ERR_OBJECT_ID_CONFLICT',
   'object_id %s is already used by a %s of another %s', 409)
@@ -61,6 +64,7 @@ const titles: Record<string, string> = {
   FIN_ERR_USER_NOT_FOUND: 'User not found',
   FIN_ERR_CONVERSATION_NOT_FOUND: 'Conversation not found',
   FIN_ERR_AGENT_NOT_FOUND: 'Agent not found',
+  FIN_ERR_ATTRIBUTES_TOO_LARGE: 'Attributes too large',
   FIN_ERR_OBJECT_ID_CONFLICT: 'object_id already used elsewhere',
   FIN_ERR_BODY_TOO_LARGE: 'Request body too large',
   FIN_ERR_UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',

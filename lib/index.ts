@@ -14,6 +14,7 @@ export { FinRegistry, type FinIntegration } from './integration.js'
 export { sanitizeFinHtml, createSanitizer, FIN_ALLOWED_TAGS, type SanitizeOption } from './html.js'
 export { MAX_ATTRIBUTE_DEPTH, MAX_BODY_DEPTH } from './http/validation.js'
 export { MemoryStorage, type MemoryStorageOptions } from './storage/memory.js'
+export { DEFAULT_ATTRIBUTE_LIMITS, checkAttributes, type FinAttributeLimits, type AttributeLimits } from './storage/attributes.js'
 export type * from './storage/types.js'
 export * as schemas from './schemas/index.js'
 export type {

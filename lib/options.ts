@@ -8,6 +8,7 @@ import { STORAGE_METHODS } from './storage/guard.js'
 import { OAuthTokens, type FinOAuthOptions } from './auth/oauth.js'
 import { createSignatureCheck, type FinSignatureOptions, type SignatureCheck } from './auth/signature.js'
 import { resolveNotifyOptions, type FinNotifyOptions, type ResolvedNotifyOptions } from './notify/options.js'
+import { resolveAttributeLimits, type AttributeLimits, type FinAttributeLimits } from './storage/attributes.js'
 
 export type FinVariant = 'standard' | 'posts-only' | 'both'
 
@@ -66,6 +67,11 @@ export interface FinHelpdeskOptions {
   authFailureLimit?: false | FinAuthFailureLimitOptions
   /** Largest accepted request body in bytes; larger ones are answered 413. @default 1048576 */
   bodyLimit?: number
+  /**
+   * Bounds on a user's or conversation's stored `attributes` after a merge (400 FIN_ERR_ATTRIBUTES_TOO_LARGE,
+   * nothing written), or false for none. @default { maxKeys: 500, maxBytes: 131072 }
+   */
+  attributeLimits?: false | FinAttributeLimits
   /** Turns on `fastify.notifyFin()` for this integration: where and how to call Fin's webhook. */
   notify?: FinNotifyOptions
   /**
@@ -94,6 +100,7 @@ export interface ResolvedOptions {
   rateLimit: false | (FinRateLimitOptions & { max: number, timeWindow: number | string })
   authFailureLimit: false | Required<FinAuthFailureLimitOptions>
   bodyLimit: number
+  attributeLimits: AttributeLimits | undefined
   notify: ResolvedNotifyOptions | undefined
   oauth: OAuthTokens | undefined
   signature: SignatureCheck | undefined
@@ -146,6 +153,7 @@ export function resolveOptions (options: FinHelpdeskOptions): ResolvedOptions {
       ? false
       : resolveLimit('authFailureLimit', { ...DEFAULT_AUTH_FAILURE_LIMIT, ...options.authFailureLimit }),
     bodyLimit,
+    attributeLimits: resolveAttributeLimits(options.attributeLimits),
     notify: options.notify === undefined ? undefined : resolveNotifyOptions(options.notify),
     oauth,
     signature: options.signature === undefined ? undefined : createSignatureCheck(options.signature)

@@ -6,6 +6,7 @@ import {
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
 import { migratePostgres, SCHEMA_NAME, transaction } from './migrations.js'
+import { checkAttributes } from '../storage/attributes.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -128,7 +129,7 @@ export class PostgresStorage implements FinStorage {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
       if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
-      await client.query(this.#q.updateConversation, [
+      const updated = await client.query<{ attributes: Record<string, unknown> }>(this.#q.updateConversation, [
         id,
         patch.title !== undefined, patch.title ?? null,
         patch.tags === undefined ? null : JSON.stringify(patch.tags),
@@ -138,7 +139,9 @@ export class PostgresStorage implements FinStorage {
         patch.last_user_read_at !== undefined, patch.last_user_read_at ?? null,
         this.#now().toISOString()
       ])
-      if (patch.user !== undefined) await this.#patchUser(client, row.user_id, patch.user)
+      // Checked on the merged value the database computed: throwing rolls the whole write back.
+      if (patch.attributes !== undefined) checkAttributes(updated.rows[0]!.attributes, patch.attributeLimits, 'conversation')
+      if (patch.user !== undefined) await this.#patchUser(client, row.user_id, { ...patch.user, attributeLimits: patch.attributeLimits })
       return row.assignee_id
     })
     if (previous === undefined) return null
@@ -230,7 +233,10 @@ export class PostgresStorage implements FinStorage {
       patch.photo_url !== undefined, patch.photo_url ?? null,
       patch.attributes !== undefined, patch.attributes === undefined ? null : patch.attributes === null ? null : JSON.stringify(patch.attributes)
     ])
-    return rows[0] === undefined ? null : toUser(rows[0])
+    if (rows[0] === undefined) return null
+    // Checked on the merged value the database computed, inside the transaction: throwing rolls it back.
+    if (patch.attributes !== undefined) checkAttributes(rows[0].attributes as Record<string, unknown> | null, patch.attributeLimits, 'user')
+    return toUser(rows[0])
   }
 
   async #author (client: PoolClient, ref: NewMessage['author']): Promise<Message['author']> {
@@ -297,7 +303,7 @@ function queries (s: string) {
         assignee_id = CASE WHEN $7 THEN $8 ELSE assignee_id END,
         last_user_read_at = CASE WHEN $9 THEN $10 ELSE last_user_read_at END,
         updated_at = $11
-      WHERE id = $1`,
+      WHERE id = $1 RETURNING attributes`,
     touchConversation: `UPDATE ${s}.conversations SET updated_at = $2 WHERE id = $1`,
     getMessage: `SELECT ${messageColumns} FROM ${s}.messages WHERE id = $1`,
     getMessageByObjectId: `SELECT ${messageColumns} FROM ${s}.messages WHERE object_id = $1`,

@@ -8,6 +8,7 @@ import {
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
 import { migrate, migrations } from './migrations.js'
+import { checkAttributes } from '../storage/attributes.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -134,17 +135,20 @@ export class SqliteStorage implements FinStorage {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
       if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
+      const attributes = patch.attributes === undefined ? undefined : mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)
+      checkAttributes(attributes, patch.attributeLimits, 'conversation')
       this.#s.updateConversation.run(
         patch.title === undefined ? row.title : patch.title,
         patch.tags === undefined ? row.tags : JSON.stringify(patch.tags),
-        patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)),
+        attributes === undefined ? row.attributes : JSON.stringify(attributes),
         patch.status ?? row.status,
         patch.assignee_id === undefined ? row.assignee_id : patch.assignee_id,
         this.#now().toISOString(),
         id
       )
       if (patch.last_user_read_at !== undefined) this.#s.setLastRead.run(patch.last_user_read_at, id)
-      if (patch.user !== undefined) this.#patchUser(row.user_id, patch.user)
+      // Throws (rolling the whole write back) when the user's merged attributes are over the limits.
+      if (patch.user !== undefined) this.#patchUser(row.user_id, { ...patch.user, attributeLimits: patch.attributeLimits })
       return { conversation: toConversation(this.#s.getConversation.get(id) as ConversationJoin), previousAssigneeId: row.assignee_id }
     })
   }
@@ -195,9 +199,11 @@ export class SqliteStorage implements FinStorage {
   #patchUser (id: string, patch: UserPatch): EndUser | null {
     const row = this.#s.getUser.get(id) as StoredUserRow | undefined
     if (row === undefined) return null
-    const attributes = patch.attributes === undefined
-      ? row.attributes
-      : JSON.stringify(mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes))
+    const merged = patch.attributes === undefined
+      ? undefined
+      : mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes)
+    checkAttributes(merged, patch.attributeLimits, 'user')
+    const attributes = merged === undefined ? row.attributes : JSON.stringify(merged)
     this.#s.updateUser.run(
       patch.name === undefined ? row.name : patch.name,
       patch.email === undefined ? row.email : patch.email,

@@ -8,6 +8,7 @@ import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
 } from './types.js'
+import { checkAttributes } from './attributes.js'
 
 export interface MemoryStorageOptions {
   /** The clock used for created_at and updated_at. @default () => new Date() */
@@ -63,7 +64,9 @@ export class MemoryStorage implements FinStorage {
   async updateUser (id: string, patch: UserPatch): Promise<EndUser | null> {
     const row = this.#users.get(id)
     if (row === undefined) return null
-    applyUserPatch(row, patch)
+    const attributes = mergedUserAttributes(row, patch)
+    checkAttributes(attributes, patch.attributeLimits, 'user')
+    applyUserPatch(row, patch, attributes)
     return toEndUser(row)
   }
 
@@ -131,13 +134,18 @@ export class MemoryStorage implements FinStorage {
       throw new FinAgentNotFoundError(patch.assignee_id)
     }
     if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
+    const attributes = patch.attributes === undefined ? undefined : mergeAttributes(row.attributes, patch.attributes) ?? {}
+    checkAttributes(attributes, patch.attributeLimits, 'conversation')
+    const user = this.#users.get(row.user_id)!
+    const userAttributes = patch.user === undefined ? undefined : mergedUserAttributes(user, patch.user)
+    checkAttributes(userAttributes, patch.attributeLimits, 'user')
     const previousAssigneeId = row.assignee_id
     if (patch.title !== undefined) row.title = patch.title
     if (patch.tags !== undefined) row.tags = frozen(patch.tags)
-    if (patch.attributes !== undefined) row.attributes = frozen(mergeAttributes(row.attributes, patch.attributes) ?? {})
+    if (attributes !== undefined) row.attributes = frozen(attributes)
     if (patch.status !== undefined) row.status = patch.status
     if (patch.assignee_id !== undefined) row.assignee_id = patch.assignee_id
-    if (patch.user !== undefined) applyUserPatch(this.#users.get(row.user_id)!, patch.user)
+    if (patch.user !== undefined) applyUserPatch(user, patch.user, userAttributes)
     row.updated_at = this.#now().toISOString()
     return { conversation: this.#toConversation(row), previousAssigneeId }
   }
@@ -209,14 +217,16 @@ export class MemoryStorage implements FinStorage {
   }
 }
 
-function applyUserPatch (row: UserRow, patch: UserPatch): void {
+/** The user's attributes once the patch is merged in; undefined when the patch leaves them alone. */
+function mergedUserAttributes (row: UserRow, patch: UserPatch): Record<string, unknown> | null | undefined {
+  return patch.attributes === undefined ? undefined : mergeAttributes(row.attributes, patch.attributes)
+}
+
+function applyUserPatch (row: UserRow, patch: UserPatch, attributes: Record<string, unknown> | null | undefined): void {
   if (patch.name !== undefined) row.name = patch.name
   if (patch.email !== undefined) row.email = patch.email
   if (patch.photo_url !== undefined) row.photo_url = patch.photo_url
-  if (patch.attributes !== undefined) {
-    const merged = mergeAttributes(row.attributes, patch.attributes)
-    row.attributes = merged === null ? null : frozen(merged)
-  }
+  if (attributes !== undefined) row.attributes = attributes === null ? null : frozen(attributes)
 }
 
 /** A deep copy, deep-frozen: stored once, then shared by every read without copying. */

@@ -1,5 +1,5 @@
 import tap, { type Test } from 'tap'
-import { FinAgentNotFoundError, FinObjectIdConflictError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinAttributesTooLargeError, FinObjectIdConflictError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { FinStorage, NewMessage } from '../storage/types.js'
 
 export type FinStorageFactory = () => FinStorage | Promise<FinStorage>
@@ -212,6 +212,33 @@ export function testFinStorage (name: string, factory: FinStorageFactory, parent
       const again = await storage.createConversation({ ...steal, user_id: c1.user.id })
       t.equal(again.created, false, 'the same user still retries')
       t.equal(again.value.conversation.id, c1.conversation.id)
+    })
+
+    // Self-contained: attributeLimits bound the merged attributes, checked inside the write (issue #11, item 8).
+    t.test('attributes: over attributeLimits once merged, the update throws and writes nothing', async (t) => {
+      const storage = await fresh(t)
+      const { user, conversation } = await withConversation(storage, 'limits')
+      const attributeLimits = { maxKeys: 3, maxBytes: 60 }
+      const ok = await storage.updateUser(user.id, { attributes: { a: 1, b: 2 }, attributeLimits })
+      t.same(ok?.attributes, { a: 1, b: 2 })
+      await t.rejects(storage.updateUser(user.id, { attributes: { c: 3, d: 4 }, attributeLimits }),
+        { code: 'FIN_ERR_ATTRIBUTES_TOO_LARGE', statusCode: 400, message: /4 keys, over the limit of 3 keys/ })
+      await t.rejects(storage.updateUser(user.id, { name: 'X', attributes: { a: 'x'.repeat(60) }, attributeLimits }), FinAttributesTooLargeError)
+      t.same(await storage.getUser(user.id), ok, 'the user is unchanged, name included')
+      const replaced = await storage.updateUser(user.id, { attributes: { a: 'short' }, attributeLimits })
+      t.same(replaced?.attributes, { a: 'short', b: 2 }, 'a merge that stays within the limits is written')
+
+      const before = await storage.getConversation(conversation.id)
+      await t.rejects(storage.updateConversation(conversation.id, { status: 'closed', attributes: { x: 1, y: 2, z: 3 }, attributeLimits }),
+        { code: 'FIN_ERR_ATTRIBUTES_TOO_LARGE', message: /conversation's attributes would hold 4 keys/ })
+      await t.rejects(storage.updateConversation(conversation.id, { status: 'closed', user: { id: user.id, attributes: { c: 3, d: 4 } }, attributeLimits }),
+        { code: 'FIN_ERR_ATTRIBUTES_TOO_LARGE', message: /user's attributes/ })
+      t.same(await storage.getConversation(conversation.id), before, 'nothing changed: status, attributes, user')
+      const within = await storage.updateConversation(conversation.id, { attributes: { x: 1 }, user: { id: user.id, attributes: { c: 3 } }, attributeLimits })
+      t.same(within?.conversation.attributes, { topic: 'billing', x: 1 })
+      t.same(within?.conversation.user.attributes, { a: 'short', b: 2, c: 3 })
+      const unbounded = await storage.updateUser(user.id, { attributes: { d: 'x'.repeat(100) } })
+      t.equal(unbounded?.attributes?.d, 'x'.repeat(100), 'without attributeLimits nothing is bounded')
     })
 
     t.test('listConversations: most recently updated first, limited', async (t) => {

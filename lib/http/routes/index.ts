@@ -34,7 +34,7 @@ export async function finRoutes (app: FastifyInstance, { options, storage, event
 
   await app.register(async function finApi (api) {
     await addApiHooks(api, options, limits)
-    const context = { integration: options.name, storage, events, sanitize: options.sanitize }
+    const context = { integration: options.name, storage, events, sanitize: options.sanitize, attributeLimits: options.attributeLimits }
     const specs = new Map<OperationName, AnyOperationSpec>()
     for (const spec of [
       ...userOperations(context), ...agentOperations(context), ...conversationOperations(context), ...messageOperations(context)

@@ -5,6 +5,7 @@ import type { FinEvents } from '../../events.js'
 import type { OperationName } from '../../operations.js'
 import type { ResolvedRoute } from '../../options.js'
 import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
+import type { AttributeLimits } from '../../storage/attributes.js'
 import type { FinStorage } from '../../storage/types.js'
 
 /** What every operation's handlers work with. */
@@ -13,6 +14,8 @@ export interface RouteContext {
   storage: FinStorage
   events: FinEvents
   sanitize: (html: string) => string
+  /** Bounds on stored attributes, passed to the storage with every attributes change; undefined: none. */
+  attributeLimits: AttributeLimits | undefined
 }
 
 export interface VariantSpec<Req extends TSchema, Res extends TSchema> {
