@@ -26,8 +26,8 @@ export type { FinNotifier, TypingAgent, NotifyStats, NotifyFailure } from './not
 export {
   FinValidationError, FinInvalidJsonError, FinBadRequestError, FinEmptyMessageError, FinUserMismatchError,
   FinUnauthorizedError, FinInvalidSignatureError, FinUserNotFoundError, FinConversationNotFoundError,
-  FinAgentNotFoundError, FinBodyTooLargeError, FinUnsupportedMediaTypeError, FinRateLimitedError,
-  FinAuthRateLimitedError, FinInternalError, FinRateLimitUnavailableError, FinStorageUnavailableError,
+  FinAgentNotFoundError, FinAttributesTooLargeError, FinObjectIdConflictError, FinBodyTooLargeError,
+  FinUnsupportedMediaTypeError, FinRateLimitedError, FinAuthRateLimitedError, FinInternalError, FinRateLimitUnavailableError, FinStorageUnavailableError,
   FinNotifyClosedError, FinNotifyNotConfiguredError, FinOptionsError, FinUnknownEventError
 } from './errors.js'
 
@@ -37,6 +37,7 @@ export type {
   FinStorage, AgentRecord, NewUser, UserPatch, NewMessage, NewConversation, ConversationPatch, Created,
   CreatedConversation, UpdatedConversation
 } from './storage/types.js'
+export { DEFAULT_ATTRIBUTE_LIMITS, checkAttributes, type FinAttributeLimits, type AttributeLimits } from './storage/attributes.js'
 
 // The notify outbox: the interface to implement, and the in-memory one
 export { MemoryOutbox, type FinOutbox, type OutboxEntry, type OutboxCounts } from './notify/outbox.js'

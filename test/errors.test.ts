@@ -64,9 +64,11 @@ for (const variant of VARIANTS) {
     const big = await raw(app, createUser, JSON.stringify({ name: 'x'.repeat(2048) }))
     assertError(t, variant, big, 413, 'FIN_ERR_BODY_TOO_LARGE', /1024/)
     const text = await raw(app, createUser, 'name=jane', 'text/plain')
-    assertError(t, variant, text, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE')
-    const form = await raw(app, createUser, 'name=jane', 'application/x-www-form-urlencoded')
-    assertError(t, variant, form, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE')
+    assertError(t, variant, text, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE', /^Unsupported Content-Type: "text\/plain" \(send application\/json\)$/)
+    const form = await raw(app, createUser, 'name=jane', 'application/x-www-form-urlencoded; charset=utf-8')
+    assertError(t, variant, form, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE', /^Unsupported Content-Type: "application\/x-www-form-urlencoded; charset=utf-8" \(send application\/json\)$/)
+    const long = await raw(app, createUser, 'x', `text/${'a'.repeat(300)}`)
+    assertError(t, variant, long, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE', /^Unsupported Content-Type: "text\/a{95}…" \(send/)
   })
 
   t.test(`${variant}: deep nesting is 400, never a crash`, async (t) => {

@@ -1,5 +1,5 @@
 import pg, { type Pool, type PoolClient } from 'pg'
-import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   rowMappers,
@@ -10,6 +10,7 @@ import {
   AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
 } from '../sql/fragments.js'
 import { migratePostgres, SCHEMA_NAME, STORAGE_TRACK, transaction } from './migrations.js'
+import { checkAttributes } from '../storage/attributes.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -106,7 +107,7 @@ export class PostgresStorage implements FinStorage {
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
     await this.#ready
     const existing = input.object_id === undefined ? undefined : await this.#existingConversation(this.pool, input.object_id)
-    if (existing !== undefined) return { value: existing, created: false }
+    if (existing !== undefined) return this.#retriedConversation(existing, input)
     const created = await this.#tx(async (client) => {
       if ((await client.query(this.#queries.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
       const author = await this.#author(client, input.message.author)
@@ -118,7 +119,7 @@ export class PostgresStorage implements FinStorage {
       await this.#insertMessage(client, messageId, id, input.message, author, now)
       return id
     })
-    if (created === undefined) return { value: (await this.#existingConversation(this.pool, input.object_id!))!, created: false }
+    if (created === undefined) return this.#retriedConversation((await this.#existingConversation(this.pool, input.object_id!))!, input)
     return { value: (await this.#existingConversation(this.pool, undefined, created))!, created: true }
   }
 
@@ -132,7 +133,7 @@ export class PostgresStorage implements FinStorage {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
       if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
-      await client.query(this.#queries.updateConversation, [
+      const updated = await client.query<{ attributes: Record<string, unknown> }>(this.#queries.updateConversation, [
         id,
         patch.title !== undefined, patch.title ?? null,
         patch.tags === undefined ? null : JSON.stringify(patch.tags),
@@ -142,7 +143,9 @@ export class PostgresStorage implements FinStorage {
         patch.last_user_read_at !== undefined, patch.last_user_read_at ?? null,
         this.#now().toISOString()
       ])
-      if (patch.user !== undefined) await this.#patchUser(client, row.user_id, patch.user)
+      // Checked on the merged value the database computed: throwing rolls the whole write back.
+      if (patch.attributes !== undefined) checkAttributes(updated.rows[0]!.attributes, patch.attributeLimits, 'conversation')
+      if (patch.user !== undefined) await this.#patchUser(client, row.user_id, { ...patch.user, attributeLimits: patch.attributeLimits })
       return row.assignee_id
     })
     if (previous === undefined) return null
@@ -162,7 +165,7 @@ export class PostgresStorage implements FinStorage {
     await this.#ready
     if (input.object_id !== undefined) {
       const existing = await this.pool.query<MessageRow>(this.#queries.getMessageByObjectId, [input.object_id])
-      if (existing.rows[0] !== undefined) return { value: toMessage(existing.rows[0]), created: false }
+      if (existing.rows[0] !== undefined) return this.#retriedMessage(existing.rows[0], conversationId, input.object_id)
     }
     const result = await this.#tx(async (client) => {
       const now = this.#now().toISOString()
@@ -180,7 +183,7 @@ export class PostgresStorage implements FinStorage {
     if (result === null) return null
     if (result === undefined) {
       const existing = await this.pool.query<MessageRow>(this.#queries.getMessageByObjectId, [input.object_id])
-      return { value: toMessage(existing.rows[0]!), created: false }
+      return this.#retriedMessage(existing.rows[0]!, conversationId, input.object_id!)
     }
     return { value: toMessage(result), created: true }
   }
@@ -202,6 +205,20 @@ export class PostgresStorage implements FinStorage {
     return transaction(this.pool, fn)
   }
 
+  /** The first conversation with this object_id, if this call is its retry: same user (checked to exist first). */
+  async #retriedConversation (existing: CreatedConversation, input: NewConversation): Promise<Created<CreatedConversation>> {
+    if (existing.conversation.user.id === input.user_id) return { value: existing, created: false }
+    if ((await this.pool.query(this.#queries.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
+    throw new FinObjectIdConflictError(input.object_id!, 'conversation', 'user')
+  }
+
+  /** The first message with this object_id, if this call is its retry: same conversation (checked to exist first). */
+  async #retriedMessage (existing: MessageRow, conversationId: string, objectId: string): Promise<Created<Message> | null> {
+    if (existing.conversation_id === conversationId) return { value: toMessage(existing), created: false }
+    if ((await this.pool.query(this.#queries.conversationExists, [conversationId])).rows.length === 0) return null
+    throw new FinObjectIdConflictError(objectId, 'message', 'conversation')
+  }
+
   async #existingConversation (db: Pool | PoolClient, objectId?: string, id?: string): Promise<CreatedConversation | undefined> {
     const { rows } = objectId !== undefined
       ? await db.query<ConversationJoin>(this.#queries.getConversationByObjectId, [objectId])
@@ -220,7 +237,10 @@ export class PostgresStorage implements FinStorage {
       patch.photo_url !== undefined, patch.photo_url ?? null,
       patch.attributes !== undefined, patch.attributes === undefined ? null : patch.attributes === null ? null : JSON.stringify(patch.attributes)
     ])
-    return rows[0] === undefined ? null : toUser(rows[0])
+    if (rows[0] === undefined) return null
+    // Checked on the merged value the database computed, inside the transaction: throwing rolls it back.
+    if (patch.attributes !== undefined) checkAttributes(rows[0].attributes as Record<string, unknown> | null, patch.attributeLimits, 'user')
+    return toUser(rows[0])
   }
 
   async #author (client: PoolClient, ref: NewMessage['author']): Promise<Message['author']> {
@@ -281,7 +301,7 @@ function queries (s: string) {
         assignee_id = CASE WHEN $7 THEN $8 ELSE assignee_id END,
         last_user_read_at = CASE WHEN $9 THEN $10 ELSE last_user_read_at END,
         updated_at = $11
-      WHERE id = $1`,
+      WHERE id = $1 RETURNING attributes`,
     touchConversation: `UPDATE ${s}.conversations SET updated_at = $2 WHERE id = $1`,
     getMessage: `SELECT ${messageColumns} FROM ${s}.messages WHERE id = $1`,
     getMessageByObjectId: `SELECT ${messageColumns} FROM ${s}.messages WHERE object_id = $1`,

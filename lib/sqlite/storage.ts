@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
-import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   rowMappers,
@@ -12,6 +12,7 @@ import {
   AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
 } from '../sql/fragments.js'
 import { migrate, storageMigrations } from './migrations.js'
+import { checkAttributes } from '../storage/attributes.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -103,14 +104,16 @@ export class SqliteStorage implements FinStorage {
 
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
     return this.#write(() => {
+      if (this.#statements.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
       if (input.object_id !== undefined) {
         const existing = this.#statements.getConversationByObjectId.get(input.object_id) as ConversationJoin | undefined
         if (existing !== undefined) {
+          // A retry only when it names the same user: never answer another user's conversation.
+          if (existing.user_id !== input.user_id) throw new FinObjectIdConflictError(input.object_id, 'conversation', 'user')
           const message = this.#statements.getMessage.get(existing.initial_message_id) as MessageRow
           return { value: { conversation: toConversation(existing), message: toMessage(message) }, created: false }
         }
       }
-      if (this.#statements.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
       const author = this.#author(input.message.author)
       const id = newId('conv')
       const now = this.#now().toISOString()
@@ -136,17 +139,20 @@ export class SqliteStorage implements FinStorage {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
       if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
+      const attributes = patch.attributes === undefined ? undefined : mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)
+      checkAttributes(attributes, patch.attributeLimits, 'conversation')
       this.#statements.updateConversation.run(
         patch.title === undefined ? row.title : patch.title,
         patch.tags === undefined ? row.tags : JSON.stringify(patch.tags),
-        patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)),
+        attributes === undefined ? row.attributes : JSON.stringify(attributes),
         patch.status ?? row.status,
         patch.assignee_id === undefined ? row.assignee_id : patch.assignee_id,
         this.#now().toISOString(),
         id
       )
       if (patch.last_user_read_at !== undefined) this.#statements.setLastRead.run(patch.last_user_read_at, id)
-      if (patch.user !== undefined) this.#patchUser(row.user_id, patch.user)
+      // Throws (rolling the whole write back) when the user's merged attributes are over the limits.
+      if (patch.user !== undefined) this.#patchUser(row.user_id, { ...patch.user, attributeLimits: patch.attributeLimits })
       return { conversation: toConversation(this.#statements.getConversation.get(id) as ConversationJoin), previousAssigneeId: row.assignee_id }
     })
   }
@@ -161,11 +167,15 @@ export class SqliteStorage implements FinStorage {
 
   async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
     return this.#write(() => {
+      if (this.#statements.conversationExists.get(conversationId) === undefined) return null
       if (input.object_id !== undefined) {
         const existing = this.#statements.getMessageByObjectId.get(input.object_id) as MessageRow | undefined
-        if (existing !== undefined) return { value: toMessage(existing), created: false }
+        if (existing !== undefined) {
+          // A retry only when it targets the same conversation: never answer another conversation's message.
+          if (existing.conversation_id !== conversationId) throw new FinObjectIdConflictError(input.object_id, 'message', 'conversation')
+          return { value: toMessage(existing), created: false }
+        }
       }
-      if (this.#statements.conversationExists.get(conversationId) === undefined) return null
       const author = this.#author(input.author)
       const id = newId('msg')
       const now = this.#now().toISOString()
@@ -193,9 +203,11 @@ export class SqliteStorage implements FinStorage {
   #patchUser (id: string, patch: UserPatch): EndUser | null {
     const row = this.#statements.getUser.get(id) as StoredUserRow | undefined
     if (row === undefined) return null
-    const attributes = patch.attributes === undefined
-      ? row.attributes
-      : JSON.stringify(mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes))
+    const merged = patch.attributes === undefined
+      ? undefined
+      : mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes)
+    checkAttributes(merged, patch.attributeLimits, 'user')
+    const attributes = merged === undefined ? row.attributes : JSON.stringify(merged)
     this.#statements.updateUser.run(
       patch.name === undefined ? row.name : patch.name,
       patch.email === undefined ? row.email : patch.email,

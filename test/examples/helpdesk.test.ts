@@ -67,7 +67,7 @@ t.test('configuration from env, with clear errors', async (t) => {
 t.test('started as a child process: healthz, tokens from env, the README walkthrough, seeding once', async (t) => {
   const path = join(dir, 'walkthrough', 'helpdesk.db')
   const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one,token-two' })
-  t.match(helpdesk.output(), /curl -s -H 'Authorization: Bearer token-one' http:\/\/127\.0\.0\.1:\d+\/api\/fin\/agents/)
+  t.match(helpdesk.output(), /curl -s -H "Authorization: Bearer \$\{FIN_API_TOKEN%%,\*\}" http:\/\/127\.0\.0\.1:\d+\/api\/fin\/agents/)
   t.same(await (await fetch(`${helpdesk.origin}/healthz`)).json(), { status: 'ok' })
 
   for (const token of ['token-one', 'token-two']) {
@@ -78,7 +78,7 @@ t.test('started as a child process: healthz, tokens from env, the README walkthr
   t.equal((await fetch(`${helpdesk.base}/agents`, { headers: { authorization: 'Bearer nope' } })).status, 401)
 
   const printed = /curl [^\n]+/.exec(helpdesk.output())![0]
-  const { stdout: agents } = await run('sh', ['-c', printed])
+  const { stdout: agents } = await run('sh', ['-c', printed], { env: { ...process.env, FIN_API_TOKEN: 'token-one,token-two' } })
   t.equal(JSON.parse(agents).length, 3, 'the printed curl command works as printed')
 
   const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', walkthrough()], { env: { ...process.env, BASE: helpdesk.base, TOKEN: 'token-one' } })
