@@ -2,9 +2,10 @@ import type { FastifyBaseLogger } from 'fastify'
 import { FinNotifyClosedError, FinValidationError } from '../errors.js'
 import type { FinEvents } from '../events.js'
 import { backoffDelay } from './backoff.js'
+import type { NotifyTelemetry } from '../telemetry/types.js'
 import type { ResolvedNotifyOptions } from './options.js'
 import type { OutboxEntry } from './outbox.js'
-import { postEvent } from './webhook.js'
+import { postEvent, type WebhookResult } from './webhook.js'
 
 /** The agent shown as typing: Fin requires all four fields. */
 export interface TypingAgent {
@@ -54,12 +55,14 @@ export class FinNotifier {
   #again = false
   #closed = false
   #delivered = 0
+  readonly #telemetry: NotifyTelemetry | undefined
 
-  constructor (options: ResolvedNotifyOptions, integration: string, events: FinEvents, log: FastifyBaseLogger) {
+  constructor (options: ResolvedNotifyOptions, integration: string, events: FinEvents, log: FastifyBaseLogger, telemetry?: NotifyTelemetry) {
     this.#o = options
     this.#integration = integration
     this.#events = events
     this.#log = log
+    this.#telemetry = telemetry
   }
 
   /** Picks up what an earlier run left in the outbox, then starts delivering. */
@@ -73,7 +76,7 @@ export class FinNotifier {
     if (this.#closed) throw new FinNotifyClosedError()
     assertId(conversationId, 'conversationId')
     const now = this.#o.clock.now()
-    await this.#o.outbox.request(conversationId, now, this.#o.coalesceWindow)
+    await this.#o.outbox.request(conversationId, now, this.#o.coalesceWindow, this.#telemetry?.created(conversationId))
     this.#wakeAt(now + this.#o.coalesceWindow)
   }
 
@@ -185,11 +188,17 @@ export class FinNotifier {
     this.#syncs.set(id, controller)
     const attempt = entry.attempt + 1
     const started = clock.now()
+    const traced = this.#telemetry?.attempt('sync', id, attempt, this.#o.url, entry.trace_context)
     try {
-      const result = await postEvent(this.#o.url, this.#o.webhookKey, { conversation_id: id }, this.#o.timeout, controller.signal, () => clock.now())
-      if (controller.signal.aborted) return // abandoned at close: released to the outbox
+      const send = (): Promise<WebhookResult> => postEvent(this.#o.url, this.#o.webhookKey, { conversation_id: id }, this.#o.timeout, controller.signal, () => clock.now(), traced?.headers)
+      const result = await (traced === undefined ? send() : traced.run(send))
+      if (controller.signal.aborted) { // abandoned at close: released to the outbox
+        traced?.end('retry', null, 'abandoned at close')
+        return
+      }
       const now = clock.now()
       if (result.outcome === 'accepted') {
+        traced?.end('delivered', result.status)
         const again = await outbox.complete(id, now, this.#o.coalesceWindow)
         this.#delivered++
         this.#events.emit('notify.sent', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, latency_ms: now - started })
@@ -199,6 +208,7 @@ export class FinNotifier {
       if (result.outcome === 'retry') {
         const delay = result.retryAfter ?? backoffDelay(attempt, this.#o.baseDelay, this.#o.maxDelay, this.#o.random)
         if (now + delay - entry.first_at <= this.#o.maxAge) {
+          traced?.end('retry', result.status, result.error)
           await outbox.reschedule(id, now + delay, attempt, result.status, result.error, now)
           this.#events.emit('notify.retry', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, error: result.error, delay_ms: delay })
           this.#log.warn({ conversation: id, attempt, status: result.status, error: result.error, delay }, 'fastify-fin-helpdesk: Fin webhook failed, will retry')
@@ -209,6 +219,7 @@ export class FinNotifier {
       const reason = result.outcome === 'rejected'
         ? `rejected by Fin: ${result.error}`
         : `gave up after ${attempt} attempts (max age ${this.#o.maxAge} ms): ${result.error}`
+      traced?.end('failed', result.status, reason)
       await outbox.fail(id, attempt, result.status, reason, now)
       this.#events.emit('notify.failed', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, reason })
       this.#log.error({ conversation: id, attempt, status: result.status, reason }, 'fastify-fin-helpdesk: gave up notifying Fin')
@@ -228,10 +239,16 @@ export class FinNotifier {
     try {
       const body = { conversation_id: conversationId, event_type: 'agent_typing', data: { agent } }
       const started = this.#o.clock.now()
-      const result = await postEvent(this.#o.url, this.#o.webhookKey, body, this.#o.timeout, controller.signal, () => this.#o.clock.now())
-      if (controller.signal.aborted) return
+      const traced = this.#telemetry?.attempt('agent_typing', conversationId, attempt, this.#o.url, undefined)
+      const send = (): Promise<WebhookResult> => postEvent(this.#o.url, this.#o.webhookKey, body, this.#o.timeout, controller.signal, () => this.#o.clock.now(), traced?.headers)
+      const result = await (traced === undefined ? send() : traced.run(send))
+      if (controller.signal.aborted) {
+        traced?.end('failed', null, 'abandoned at close')
+        return
+      }
       const now = this.#o.clock.now()
       if (result.outcome === 'accepted') {
+        traced?.end('delivered', result.status)
         this.#events.emit('notify.sent', { ...base, status: result.status, latency_ms: now - started })
         return
       }
@@ -239,6 +256,7 @@ export class FinNotifier {
       if (result.outcome === 'retry') {
         const delay = result.retryAfter ?? backoffDelay(attempt, this.#o.baseDelay, this.#o.maxDelay, this.#o.random)
         if (now + delay - createdAt < this.#o.typingStaleAfter && !this.#closed) {
+          traced?.end('retry', result.status, result.error)
           this.#events.emit('notify.retry', { ...base, status: result.status, error: result.error, delay_ms: delay })
           const timer = this.#o.clock.setTimeout(() => {
             this.#typingTimers.delete(timer)
@@ -249,6 +267,7 @@ export class FinNotifier {
         }
         reason = `dropped: stale after ${now - createdAt} ms (${result.error})`
       }
+      traced?.end('failed', result.status, reason)
       this.#events.emit('notify.failed', { ...base, status: result.status, reason })
       this.#log.warn({ conversation: conversationId, reason }, 'fastify-fin-helpdesk: typing event not delivered')
     } finally {

@@ -64,7 +64,9 @@ export function postgresMigrations (s: string): string[] {
       updated_at bigint NOT NULL
     );
     CREATE INDEX outbox_due ON ${s}.outbox (state, due_at);
-    `
+    `,
+    // Outbox: the traceparent of the span that asked for the sync, so delivery spans link to it across instances.
+    `ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS trace_context text;`
   ]
 }
 

@@ -6,6 +6,8 @@ import type { FinEvents } from '../../events.js'
 import type { OperationName } from '../../operations.js'
 import type { ResolvedOptions } from '../../options.js'
 import type { FinStorage } from '../../storage/types.js'
+import type { FinTelemetry } from '../../telemetry/index.js'
+import { instrumentApi } from '../../telemetry/http.js'
 import { installValidation } from '../validation.js'
 import { agentOperations } from './agents.js'
 import { conversationOperations } from './conversations.js'
@@ -17,6 +19,8 @@ export interface FinRoutesOptions {
   options: ResolvedOptions
   storage: FinStorage
   events: FinEvents
+  /** Present when an OpenTelemetry SDK is registered. */
+  telemetry?: FinTelemetry | undefined
 }
 
 /**
@@ -25,7 +29,7 @@ export interface FinRoutesOptions {
  * are sibling contexts sharing one rate limiter: the API's auth and signature hooks do not apply to the endpoint
  * that hands out the tokens.
  */
-export async function finRoutes (app: FastifyInstance, { options, storage, events }: FinRoutesOptions): Promise<void> {
+export async function finRoutes (app: FastifyInstance, { options, storage, events, telemetry }: FinRoutesOptions): Promise<void> {
   installValidation(app, options.bodyLimit)
   app.setErrorHandler(createErrorHandler(options.bodyLimit))
   const limits = await createLimits(app, options)
@@ -33,6 +37,8 @@ export async function finRoutes (app: FastifyInstance, { options, storage, event
   if (oauth !== undefined) await app.register(tokenEndpoint, { oauth, limits })
 
   await app.register(async function finApi (api) {
+    // First, so the request span covers the rate limit and auth hooks too.
+    if (telemetry !== undefined) instrumentApi(api, telemetry)
     await addApiHooks(api, options, limits)
     const context = { integration: options.name, storage, events, sanitize: options.sanitize }
     const specs = new Map<OperationName, AnyOperationSpec>()

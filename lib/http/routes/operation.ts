@@ -66,7 +66,7 @@ export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec
     url: route.path,
     schema,
     bodyLimit,
-    config: { finVariant: route.variant },
+    config: { finVariant: route.variant, finOperation: spec.operation },
     handler: standard
       ? async function standardHandler (request, reply) {
         reply.code(status)

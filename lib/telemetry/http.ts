@@ -1,0 +1,111 @@
+import type { Context, Span } from '@opentelemetry/api'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  ATTR_ERROR_TYPE, ATTR_FIN_CONVERSATION_ID, ATTR_FIN_INTEGRATION, ATTR_FIN_OPERATION, ATTR_FIN_USER_ID, ATTR_FIN_VARIANT,
+  ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, SPAN_API_PREFIX
+} from './attributes.js'
+import type { FinTelemetry } from './index.js'
+
+const kState = Symbol('fin.telemetry')
+
+interface RequestState {
+  span: Span | undefined
+  context: Context | undefined
+  operation: string
+  started: number
+  errored: boolean
+}
+
+type Instrumented = FastifyRequest & { [kState]: RequestState | null }
+
+/**
+ * Traces and counts the Fin API routes of one context; call before the routes are declared. Each request gets a
+ * `fin.api.<operation>` span: a child of the server span when there is one (@fastify/otel or the HTTP
+ * instrumentation), else a SERVER span of its own. Its context is active in the handler, so storage spans nest
+ * under it.
+ */
+export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): void {
+  const { api, tracer, integration } = telemetry
+  app.decorateRequest(kState, null)
+
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler
+    route.handler = function tracedHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      const context = (request as Instrumented)[kState]?.context
+      if (context === undefined) return handler.call(this, request, reply)
+      setInputAttributes((request as Instrumented)[kState]!.span!, request)
+      return api.context.with(context, handler, this, request, reply)
+    }
+  })
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const operation = request.routeOptions.config.finOperation ?? 'unknown'
+    const state: RequestState = { span: undefined, context: undefined, operation, started: performance.now(), errored: false }
+    if (telemetry.tracing) {
+      let parent = api.context.active()
+      const server = api.trace.getSpan(parent) === undefined
+      // No server span around us: we are it, continuing the caller's trace if it sent one.
+      if (server) parent = api.propagation.extract(parent, request.headers)
+      const attributes: Record<string, string> = {
+        [ATTR_FIN_OPERATION]: operation,
+        [ATTR_FIN_INTEGRATION]: integration,
+        [ATTR_FIN_VARIANT]: request.routeOptions.config.finVariant ?? 'standard'
+      }
+      if (server) {
+        attributes[ATTR_HTTP_REQUEST_METHOD] = request.method
+        attributes[ATTR_HTTP_ROUTE] = request.routeOptions.url ?? ''
+        attributes[ATTR_URL_PATH] = request.url.split('?', 1)[0]!
+      }
+      state.span = tracer.startSpan(SPAN_API_PREFIX + operation, { kind: server ? api.SpanKind.SERVER : api.SpanKind.INTERNAL, attributes }, parent)
+      state.context = api.trace.setSpan(parent, state.span)
+    }
+    ;(request as Instrumented)[kState] = state
+    done()
+  })
+
+  app.addHook('onError', (request, _reply, error: FastifyError, done) => {
+    const state = (request as Instrumented)[kState]
+    const span = state?.span
+    if (span !== undefined) {
+      state!.errored = true
+      span.recordException(error)
+      span.setAttribute(ATTR_ERROR_TYPE, error.code ?? error.name)
+      span.setStatus({ code: api.SpanStatusCode.ERROR, message: `${error.code ?? error.name}: ${error.message}` })
+    }
+    done()
+  })
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const state = (request as Instrumented)[kState]
+    if (state === null) return done()
+    const status = reply.statusCode
+    const attributes = { [ATTR_FIN_OPERATION]: state.operation, [ATTR_FIN_INTEGRATION]: integration, [ATTR_HTTP_RESPONSE_STATUS_CODE]: status }
+    telemetry.requests.add(1, attributes)
+    telemetry.duration.record((performance.now() - state.started) / 1000, attributes)
+    const span = state.span
+    if (span !== undefined) {
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
+      // An error answered without passing through onError still marks the span.
+      if (status >= 400 && !state.errored) span.setStatus({ code: api.SpanStatusCode.ERROR })
+      span.end()
+    }
+    done()
+  })
+}
+
+/** fin.conversation_id / fin.user_id from the validated query or body, where the request names them. */
+function setInputAttributes (span: Span, request: FastifyRequest): void {
+  const input = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined
+  if (input === null || typeof input !== 'object') return
+  if (typeof input.conversation_id === 'string') span.setAttribute(ATTR_FIN_CONVERSATION_ID, input.conversation_id)
+  const user = input.user as { id?: unknown } | undefined
+  const userId = input.user_id ?? user?.id
+  if (typeof userId === 'string') span.setAttribute(ATTR_FIN_USER_ID, userId)
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on every Fin API route: its operationId in the reference (getUser ... createMessage). */
+    finOperation?: string
+  }
+}
