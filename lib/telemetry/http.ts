@@ -4,6 +4,7 @@ import {
   ATTR_ERROR_TYPE, ATTR_FIN_CONVERSATION_ID, ATTR_FIN_INTEGRATION, ATTR_FIN_OPERATION, ATTR_FIN_USER_ID, ATTR_FIN_VARIANT,
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, SPAN_API_PREFIX
 } from './attributes.js'
+import type { AnyOperationSpec } from '../http/routes/operation.js'
 import type { FinTelemetry } from './index.js'
 
 const kState = Symbol('fin.telemetry')
@@ -21,28 +22,18 @@ type Instrumented = FastifyRequest & { [kState]: RequestState | null }
 /**
  * Traces and counts the Fin API routes of one context; call before the routes are declared. Each request gets a
  * `fin.api.<operation>` span: a child of the server span when there is one (@fastify/otel or the HTTP
- * instrumentation), else a SERVER span of its own. Its context is active in the handler, so storage spans nest
- * under it.
+ * instrumentation), else a SERVER span of its own. See traceOperation for its context in the handler.
  */
 export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): void {
   const { api, tracer, integration } = telemetry
   app.decorateRequest(kState, null)
 
-  app.addHook('onRoute', (route) => {
-    const handler = route.handler
-    route.handler = function tracedHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      const context = (request as Instrumented)[kState]?.context
-      if (context === undefined) return handler.call(this, request, reply)
-      setInputAttributes((request as Instrumented)[kState]!.span!, request)
-      return api.context.with(context, handler, this, request, reply)
-    }
-  })
-
   app.addHook('onRequest', (request, _reply, done) => {
     const operation = request.routeOptions.config.finOperation ?? 'unknown'
     const state: RequestState = { span: undefined, context: undefined, operation, started: performance.now(), errored: false }
     if (telemetry.tracing) {
-      let parent = api.context.active()
+      // @fastify/otel runs our hook inside a span of its own: parent the request span on its request span instead.
+      let parent = fastifyOtelContext(request) ?? api.context.active()
       const server = api.trace.getSpan(parent) === undefined
       // No server span around us: we are it, continuing the caller's trace if it sent one.
       if (server) parent = api.propagation.extract(parent, request.headers)
@@ -93,9 +84,37 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
   })
 }
 
+/**
+ * The operation with its handlers run in the request span's context, so storage spans nest under it. Wrapped here,
+ * innermost, rather than at the route: @fastify/otel wraps route handlers in a context of its own.
+ */
+export function traceOperation (spec: AnyOperationSpec, telemetry: FinTelemetry): AnyOperationSpec {
+  const { context } = telemetry.api
+  const traced = (variant: AnyOperationSpec['standard']): AnyOperationSpec['standard'] => {
+    const handler = variant.handler
+    return {
+      ...variant,
+      handler: (input, request) => {
+        const state = (request as Instrumented)[kState]
+        if (state?.context === undefined) return handler(input, request)
+        setInputAttributes(state.span!, input as Record<string, unknown> | undefined)
+        return context.with(state.context, handler, undefined, input, request)
+      }
+    }
+  }
+  return { ...spec, standard: traced(spec.standard), postsOnly: traced(spec.postsOnly) }
+}
+
+/** The request span's context from @fastify/otel (its documented `request.opentelemetry()`), when it is there. */
+function fastifyOtelContext (request: FastifyRequest): Context | undefined {
+  const otel = (request as { opentelemetry?: () => { instrumented?: boolean, context?: Context | null } }).opentelemetry
+  if (typeof otel !== 'function') return undefined
+  const { instrumented, context } = otel.call(request)
+  return instrumented === true && context != null ? context : undefined
+}
+
 /** fin.conversation_id / fin.user_id from the validated query or body, where the request names them. */
-function setInputAttributes (span: Span, request: FastifyRequest): void {
-  const input = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined
+function setInputAttributes (span: Span, input: Record<string, unknown> | undefined): void {
   if (input === null || typeof input !== 'object') return
   if (typeof input.conversation_id === 'string') span.setAttribute(ATTR_FIN_CONVERSATION_ID, input.conversation_id)
   const user = input.user as { id?: unknown } | undefined

@@ -7,7 +7,7 @@ import type { OperationName } from '../../operations.js'
 import type { ResolvedOptions } from '../../options.js'
 import type { FinStorage } from '../../storage/types.js'
 import type { FinTelemetry } from '../../telemetry/index.js'
-import { instrumentApi } from '../../telemetry/http.js'
+import { instrumentApi, traceOperation } from '../../telemetry/http.js'
 import { installValidation } from '../validation.js'
 import { agentOperations } from './agents.js'
 import { conversationOperations } from './conversations.js'
@@ -44,7 +44,7 @@ export async function finRoutes (app: FastifyInstance, { options, storage, event
     const specs = new Map<OperationName, AnyOperationSpec>()
     for (const spec of [
       ...userOperations(context), ...agentOperations(context), ...conversationOperations(context), ...messageOperations(context)
-    ]) specs.set(spec.operation, spec)
+    ]) specs.set(spec.operation, telemetry === undefined ? spec : traceOperation(spec, telemetry))
     for (const route of options.routes) mountOperation(api, route, specs.get(route.operation)!, options.name, options.bodyLimit)
   })
 }
