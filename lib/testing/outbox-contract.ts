@@ -97,7 +97,7 @@ export function testFinOutbox (name: string, factory: FinOutboxFactory, parent: 
       await outbox.request('c1', T0 + 1, 0, tp(2))
       await outbox.request('c2', T0, 0)
       const claimed = await outbox.claim(T0 + 10, 10, 1000)
-      t.same(claimed.map((e) => [e.conversation_id, e.trace_context]), [['c1', tp(1)], ['c2', null]], 'coalesced: the first request\'s; none given: null')
+      t.same(claimed.map((e) => [e.conversation_id, e.trace_context]).sort(), [['c1', tp(1)], ['c2', null]], 'coalesced: the first request\'s; none given: null')
       await outbox.reschedule('c1', T0 + 100, 1, 503, 'HTTP 503', T0 + 11)
       t.match(await outbox.claim(T0 + 100, 10, 1000), [{ conversation_id: 'c1', attempt: 1, trace_context: tp(1) }], 'kept through a retry')
       await outbox.request('c1', T0 + 101, 0, tp(3))
