@@ -20,8 +20,9 @@ export function webhookUrl (base: string, integrationId: string): string {
 }
 
 /**
- * POSTs one event (`headers`: trace context). Node's fetch keeps connections alive between calls. 5xx, 408, 429, timeouts and network errors
+ * POSTs one event. Node's fetch keeps connections alive between calls. 5xx, 408, 429, timeouts and network errors
  * are worth retrying; any other 4xx is not (the request itself is wrong: key, integration id, payload).
+ * `headers`: the attempt's trace context (traceparent), when tracing.
  */
 export async function postEvent (url: string, webhookKey: string, body: object, timeout: number, signal: AbortSignal, now: () => number, headers?: Record<string, string>): Promise<WebhookResult> {
   let response: Response

@@ -27,9 +27,24 @@ type Instrumented = FastifyRequest & { [kState]: RequestState | null }
 export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): void {
   const { api, tracer, integration } = telemetry
   app.decorateRequest(kState, null)
+  // Each route's operation and variant, read once from its OpenAPI operationId ([<integration>_]<operation>[PostsOnly]).
+  const named = new Map<string, { operation: string, variant: string }>()
+  const prefix = integration === 'default' ? '' : `${integration}_`
+  const routeName = (request: FastifyRequest): { operation: string, variant: string } => {
+    const id = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? 'unknown'
+    let found = named.get(id)
+    if (found === undefined) {
+      const bare = id.startsWith(prefix) ? id.slice(prefix.length) : id
+      found = bare.endsWith('PostsOnly')
+        ? { operation: bare.slice(0, -'PostsOnly'.length), variant: 'posts-only' }
+        : { operation: bare, variant: 'standard' }
+      named.set(id, found)
+    }
+    return found
+  }
 
   app.addHook('onRequest', (request, _reply, done) => {
-    const operation = request.routeOptions.config.finOperation ?? 'unknown'
+    const { operation, variant } = routeName(request)
     const state: RequestState = { span: undefined, context: undefined, operation, started: performance.now(), errored: false }
     if (telemetry.tracing) {
       // @fastify/otel runs our hook inside a span of its own: parent the request span on its request span instead.
@@ -40,7 +55,7 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
       const attributes: Record<string, string> = {
         [ATTR_FIN_OPERATION]: operation,
         [ATTR_FIN_INTEGRATION]: integration,
-        [ATTR_FIN_VARIANT]: request.routeOptions.config.finVariant ?? 'standard'
+        [ATTR_FIN_VARIANT]: variant
       }
       if (server) {
         attributes[ATTR_HTTP_REQUEST_METHOD] = request.method
@@ -120,11 +135,4 @@ function setInputAttributes (span: Span, input: Record<string, unknown> | undefi
   const user = input.user as { id?: unknown } | undefined
   const userId = input.user_id ?? user?.id
   if (typeof userId === 'string') span.setAttribute(ATTR_FIN_USER_ID, userId)
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Set on every Fin API route: its operationId in the reference (getUser ... createMessage). */
-    finOperation?: string
-  }
 }

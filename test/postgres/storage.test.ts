@@ -8,15 +8,16 @@ t.test('PostgreSQL', async (t) => {
   if (!(await havePostgres(t))) return
   const { pool, schema } = testPool(t)
   let n = 0
-  await testFinStorage('PostgresStorage', () => new PostgresStorage({ pool, schema: schema(`s${++n}`) }), t)
-  await testFinOutbox('PostgresOutbox', () => new PostgresOutbox({ pool, schema: schema(`o${++n}`) }), t)
+  const test = (name: string, fn: () => Promise<void>) => t.test(name, fn)
+  testFinStorage('PostgresStorage', () => new PostgresStorage({ pool, schema: schema(`s${++n}`) }), { test })
+  testFinOutbox('PostgresOutbox', () => new PostgresOutbox({ pool, schema: schema(`o${++n}`) }), { test })
 
   t.test('migrations are recorded once, also when several instances start together', async (t) => {
     const name = schema('migrate')
     const instances = Array.from({ length: 4 }, () => new PostgresStorage({ pool, schema: name }))
     await Promise.all(instances.map((s) => s.ready()))
     const { rows } = await pool.query(`SELECT version FROM "${name}".migrations ORDER BY version`)
-    t.same(rows, [{ version: 1 }, { version: 2 }, { version: 3 }])
+    t.same(rows, [{ version: 1 }, { version: 2 }])
   })
 
   t.test('a storage made from a connection string closes its own pool; a pool passed in stays open', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildApp, seedConversation } from '../fixtures/app.js'
-import { ManualClock } from '../fixtures/clock.js'
+import { ManualClock, until } from '../fixtures/clock.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
 import { buildNotifyApp } from '../fixtures/notify-app.js'
 import { startOtel } from '../fixtures/otel.js'
@@ -44,7 +44,7 @@ t.test('outbox backlog and the age of the oldest pending sync, observed at colle
   t.same(await gauges(), { backlog: { pending: 2, inflight: 0, failed: 0 }, age: [['default', 45]] }, 'seconds since conv_1 was asked for')
   await clock.advance(15_000)
   await fin.waitFor(1)
-  await clock.advance(0)
+  await until(async () => (await gauges()).backlog.failed === 1, 'the rejection recorded')
   const after = await gauges()
   t.equal(after.backlog.failed, 1, 'conv_1 was rejected')
   t.equal(after.backlog.pending + after.backlog.inflight, 1, 'conv_2 still waits')

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
 import { PostgresOutbox } from '../../lib/postgres/index.js'
-import { postgresMigrations } from '../../lib/postgres/migrations.js'
+import { migratePostgres, outboxMigrations as postgresOutboxMigrations } from '../../lib/postgres/migrations.js'
 import { SqliteOutbox } from '../../lib/sqlite/index.js'
 import { migrate, outboxMigrations } from '../../lib/sqlite/migrations.js'
 import { havePostgres, testPool } from '../fixtures/services.js'
@@ -26,23 +26,18 @@ t.test('SQLite: the trace_context step is appended to the outbox track; old entr
   t.same((await outbox.claim(1, 10, 1000)).map((e) => [e.conversation_id, e.trace_context]).sort(), [['new', TP], ['old', null]])
 })
 
-t.test('PostgreSQL: the same step appended; old entries read as null', async (t) => {
+t.test('PostgreSQL: the same step appended to the outbox track; old entries read as null', async (t) => {
   if (!(await havePostgres(t))) return
   const { pool, schema } = testPool(t)
   const name = schema('upgrade')
   const s = `"${name}"`
-  // The schema as released before this step: the first two migrations, recorded.
-  await pool.query(`CREATE SCHEMA ${s}`)
-  await pool.query(`CREATE TABLE ${s}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
-  for (const [i, step] of postgresMigrations(s).slice(0, 2).entries()) {
-    await pool.query(step)
-    await pool.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [i + 1])
-  }
+  // The outbox track as released before this step.
+  await migratePostgres(pool, name, { versionTable: 'outbox_migrations', steps: (q) => postgresOutboxMigrations(q).slice(0, 1) })
   await pool.query(`INSERT INTO ${s}.outbox (conversation_id, state, due_at, first_at, updated_at) VALUES ('old', 'pending', 0, 0, 0)`)
 
   const outbox = new PostgresOutbox({ pool, schema: name })
   await outbox.request('new', 0, 0, TP)
   t.same((await outbox.claim(1, 10, 1000)).map((e) => [e.conversation_id, e.trace_context]).sort(), [['new', TP], ['old', null]])
-  const { rows } = await pool.query(`SELECT MAX(version) AS v FROM ${s}.migrations`)
-  t.equal(rows[0].v, 3)
+  const { rows } = await pool.query(`SELECT MAX(version) AS v FROM ${s}.outbox_migrations`)
+  t.equal(rows[0].v, 2, 'appended to the outbox\'s own track')
 })
