@@ -47,6 +47,15 @@ export const FinOptionsError = coded<[problem: string]>()('FIN_ERR_OPTIONS', 'In
 /** Thrown by `fin.events.on()` for an event name that does not exist. */
 export const FinUnknownEventError = coded<[event: string]>()('FIN_ERR_UNKNOWN_EVENT', 'Unknown event "%s"', 500, TypeError)
 
+/** The codes of this module's errors, read from its exports: adding an error extends it. */
+type FinErrorCode = {
+  [K in keyof typeof import('./errors.js')]: (typeof import('./errors.js'))[K] extends FastifyErrorConstructor<{ code: infer C extends string }> ? C : never
+}[keyof typeof import('./errors.js')]
+
+/** Errors raised at register time or in the host's code: never answered to Fin, so they have no problem title. */
+type NotAnswered = 'FIN_ERR_OPTIONS' | 'FIN_ERR_UNKNOWN_EVENT' | 'FIN_ERR_NOTIFY_NOT_CONFIGURED'
+
+// `satisfies` keeps this list in step with the errors: a new answered error without a title does not compile.
 const titles: Record<string, string> = {
   FIN_ERR_VALIDATION: 'Invalid request',
   FIN_ERR_INVALID_JSON: 'Malformed JSON',
@@ -66,7 +75,7 @@ const titles: Record<string, string> = {
   FIN_ERR_STORAGE_UNAVAILABLE: 'Storage unavailable',
   FIN_ERR_RATE_LIMIT_UNAVAILABLE: 'Rate limit store unavailable',
   FIN_ERR_NOTIFY_CLOSED: 'Shutting down'
-}
+} satisfies Record<Exclude<FinErrorCode, NotAnswered>, string>
 
 /** The RFC 7807 `title` of a code: one fixed summary per problem type. */
 export function problemTitle (code: string): string {

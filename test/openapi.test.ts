@@ -3,7 +3,8 @@ import fastifySwagger from '@fastify/swagger'
 import Fastify from 'fastify'
 import t from 'tap'
 import { parse } from 'yaml'
-import finHelpdesk, { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES } from '../lib/index.js'
+import finHelpdesk from '../lib/index.js'
+import { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES } from '../lib/operations.js'
 
 type Schema = Record<string, any>
 const REFERENCE = new URL('../docs/reference/fin-api.yaml', import.meta.url)
@@ -77,7 +78,7 @@ const DELIBERATE: Record<string, string> = {
   'createMessagePostsOnly.request.author.photo_url: nullable': 'accept null',
   'createMessagePostsOnly.request.attachments[].url: required': 'an attachment is its url',
   // Message authors carry no format checks: fast-json-stringify validates anyOf branches, and an author's email is
-  // whatever the helpdesk holds (a 500 otherwise; see test/routes/messages.test.ts).
+  // whatever the helpdesk holds (a 500 otherwise; see test/http/routes/messages.test.ts).
   ...Object.fromEntries(['getMessages.response[]', 'getMessagesPostsOnly.response.data[]', 'createMessage.response'].flatMap((at) =>
     [0, 1].flatMap((branch) => ['email', 'photo_url'].map((field) => [`${at}.author|${branch}.${field}: format undefined`, 'no formats on authors'])))),
   // Tags are strings (the reference states no item type; its example uses strings).

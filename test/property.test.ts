@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { POSTS_ONLY_PATHS, STANDARD_ROUTES, type OperationName } from '../lib/index.js'
+import { POSTS_ONLY_PATHS, STANDARD_ROUTES, type OperationName } from '../lib/operations.js'
 import { AUTH, buildApp, FIN_AGENT, type TestApp } from './fixtures/app.js'
 import { client, VARIANTS, type Variant } from './fixtures/client.js'
 import { WriteLoggingStorage } from './fixtures/write-log.js'

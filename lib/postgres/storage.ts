@@ -2,9 +2,13 @@ import pg, { type Pool, type PoolClient } from 'pg'
 import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
-  fromConversationJoin, fromMessageRow, fromUserRow, newId, toAgent, toEndUser, userAuthor,
+  rowMappers,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
+import { newId, toAgent } from '../storage/records.js'
+import {
+  AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
+} from '../sql/fragments.js'
 import { migratePostgres, SCHEMA_NAME, STORAGE_TRACK, transaction } from './migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
@@ -227,7 +231,7 @@ export class PostgresStorage implements FinStorage {
     }
     const { rows } = await client.query<StoredUserRow>(this.#queries.getUser, [ref.id])
     if (rows[0] === undefined) throw new FinUserNotFoundError(ref.id)
-    return userAuthor(fromUserRow(rows[0], asIs))
+    return toUserAuthor(rows[0])
   }
 
   /** Inserts a message; with `strict`, answers undefined when its object_id is taken, else drops the taken object_id. */
@@ -244,30 +248,24 @@ export class PostgresStorage implements FinStorage {
 class ObjectIdTaken extends Error {}
 
 function queries (s: string) {
-  const conversationSelect = `
-    SELECT c.id, c.status, c.title, c.tags, c.attributes, c.assignee_id, c.user_id, c.initial_message_id, c.created_at, c.updated_at,
-           u.name AS u_name, u.email AS u_email, u.photo_url AS u_photo_url, u.attributes AS u_attributes,
-           a.name AS a_name, a.email AS a_email, a.photo_url AS a_photo_url, a.alias AS a_alias
-    FROM ${s}.conversations c
-    JOIN ${s}.users u ON u.id = c.user_id
-    LEFT JOIN ${s}.agents a ON a.id = c.assignee_id`
-  const messageColumns = 'id, conversation_id, body, author, visibility, attachments, created_at'
+  const table: TableName = (name) => `${s}.${name}`
+  const conversationSelect = sqlConversationSelect(table)
+  const messageColumns = MESSAGE_COLUMNS
   return {
-    getUser: `SELECT id, name, email, photo_url, attributes FROM ${s}.users WHERE id = $1`,
-    getUserByObjectId: `SELECT id, name, email, photo_url, attributes FROM ${s}.users WHERE object_id = $1`,
+    getUser: `SELECT ${USER_COLUMNS} FROM ${s}.users WHERE id = $1`,
+    getUserByObjectId: `SELECT ${USER_COLUMNS} FROM ${s}.users WHERE object_id = $1`,
     insertUser: `INSERT INTO ${s}.users (id, object_id, name, email, photo_url, attributes) VALUES ($1, $2, $3, $4, $5, $6)
-      ON CONFLICT (object_id) DO NOTHING RETURNING id, name, email, photo_url, attributes`,
+      ON CONFLICT (object_id) DO NOTHING RETURNING ${USER_COLUMNS}`,
     // Shallow merge of attributes (jsonb ||), as the storage contract says; each field only when given.
     updateUser: `UPDATE ${s}.users SET
         name = CASE WHEN $2 THEN $3 ELSE name END,
         email = CASE WHEN $4 THEN $5 ELSE email END,
         photo_url = CASE WHEN $6 THEN $7 ELSE photo_url END,
         attributes = CASE WHEN NOT $8 THEN attributes WHEN $9::jsonb IS NULL THEN NULL ELSE COALESCE(attributes, '{}'::jsonb) || $9::jsonb END
-      WHERE id = $1 RETURNING id, name, email, photo_url, attributes`,
-    listAgents: `SELECT id, name, email, photo_url, alias FROM ${s}.agents ORDER BY seq`,
-    getAgent: `SELECT id, name, email, photo_url, alias FROM ${s}.agents WHERE id = $1`,
-    upsertAgent: `INSERT INTO ${s}.agents (id, name, email, photo_url, alias) VALUES ($1, $2, $3, $4, $5)
-      ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, photo_url = excluded.photo_url, alias = excluded.alias`,
+      WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    listAgents: `SELECT ${AGENT_COLUMNS} FROM ${s}.agents ORDER BY seq`,
+    getAgent: `SELECT ${AGENT_COLUMNS} FROM ${s}.agents WHERE id = $1`,
+    upsertAgent: sqlUpsertAgent(table, '$1, $2, $3, $4, $5'),
     getConversation: `${conversationSelect} WHERE c.id = $1`,
     getConversationByObjectId: `${conversationSelect} WHERE c.object_id = $1`,
     listConversations: `${conversationSelect} ORDER BY c.updated_at DESC, c.seq DESC LIMIT $1`,
@@ -301,14 +299,4 @@ function queries (s: string) {
 // node-postgres decodes jsonb columns itself.
 const asIs: Decode = (value) => value
 
-function toUser (row: StoredUserRow): EndUser {
-  return toEndUser(fromUserRow(row, asIs))
-}
-
-function toConversation (row: ConversationJoin): Conversation {
-  return fromConversationJoin(row, asIs)
-}
-
-function toMessage (row: MessageRow): Message {
-  return fromMessageRow(row, asIs)
-}
+const { toUser, toConversation, toMessage, toUserAuthor } = rowMappers(asIs)

@@ -4,9 +4,13 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
 import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
-  fromConversationJoin, fromMessageRow, fromUserRow, mergeAttributes, newId, toAgent, toEndUser, userAuthor,
+  rowMappers,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
+import { mergeAttributes, newId, toAgent } from '../storage/records.js'
+import {
+  AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
+} from '../sql/fragments.js'
 import { migrate, storageMigrations } from './migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
@@ -210,7 +214,7 @@ export class SqliteStorage implements FinStorage {
     }
     const user = this.#statements.getUser.get(ref.id) as StoredUserRow | undefined
     if (user === undefined) throw new FinUserNotFoundError(ref.id)
-    return userAuthor(fromUserRow(user, parse))
+    return toUserAuthor(user)
   }
 
   #insertMessage (id: string, conversationId: string, input: NewMessage, author: Message['author'], now: string): void {
@@ -224,23 +228,17 @@ export class SqliteStorage implements FinStorage {
 }
 
 function prepare (db: Database, p: string) {
-  const conversationSelect = `
-    SELECT c.id, c.status, c.title, c.tags, c.attributes, c.assignee_id, c.user_id, c.initial_message_id, c.created_at, c.updated_at,
-           u.name AS u_name, u.email AS u_email, u.photo_url AS u_photo_url, u.attributes AS u_attributes,
-           a.name AS a_name, a.email AS a_email, a.photo_url AS a_photo_url, a.alias AS a_alias
-    FROM ${p}conversations c
-    JOIN ${p}users u ON u.id = c.user_id
-    LEFT JOIN ${p}agents a ON a.id = c.assignee_id`
-  const messageColumns = 'id, conversation_id, body, author, visibility, attachments, created_at'
+  const table: TableName = (name) => `${p}${name}`
+  const conversationSelect = sqlConversationSelect(table)
+  const messageColumns = MESSAGE_COLUMNS
   const statements = {
-    getUser: `SELECT id, name, email, photo_url, attributes FROM ${p}users WHERE id = ?`,
-    getUserByObjectId: `SELECT id, name, email, photo_url, attributes FROM ${p}users WHERE object_id = ?`,
+    getUser: `SELECT ${USER_COLUMNS} FROM ${p}users WHERE id = ?`,
+    getUserByObjectId: `SELECT ${USER_COLUMNS} FROM ${p}users WHERE object_id = ?`,
     insertUser: `INSERT INTO ${p}users (id, object_id, name, email, photo_url, attributes) VALUES (?, ?, ?, ?, ?, ?)`,
     updateUser: `UPDATE ${p}users SET name = ?, email = ?, photo_url = ?, attributes = ? WHERE id = ?`,
-    listAgents: `SELECT id, name, email, photo_url, alias FROM ${p}agents ORDER BY rowid`,
-    getAgent: `SELECT id, name, email, photo_url, alias FROM ${p}agents WHERE id = ?`,
-    upsertAgent: `INSERT INTO ${p}agents (id, name, email, photo_url, alias) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, photo_url = excluded.photo_url, alias = excluded.alias`,
+    listAgents: `SELECT ${AGENT_COLUMNS} FROM ${p}agents ORDER BY rowid`,
+    getAgent: `SELECT ${AGENT_COLUMNS} FROM ${p}agents WHERE id = ?`,
+    upsertAgent: sqlUpsertAgent(table, '?, ?, ?, ?, ?'),
     getConversation: `${conversationSelect} WHERE c.id = ?`,
     getConversationByObjectId: `${conversationSelect} WHERE c.object_id = ?`,
     listConversations: `${conversationSelect} ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
@@ -265,14 +263,4 @@ function prepare (db: Database, p: string) {
 
 const parse: Decode = (value) => JSON.parse(value as string)
 
-function toUser (row: StoredUserRow): EndUser {
-  return toEndUser(fromUserRow(row, parse))
-}
-
-function toConversation (row: ConversationJoin): Conversation {
-  return fromConversationJoin(row, parse)
-}
-
-function toMessage (row: MessageRow): Message {
-  return fromMessageRow(row, parse)
-}
+const { toUser, toConversation, toMessage, toUserAuthor } = rowMappers(parse)

@@ -3,7 +3,7 @@ import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   mergeAttributes, newId, toAgent, toConversation, toEndUser, userAuthor,
   type ConversationRow, type UserRow
-} from '../sql/records.js'
+} from './records.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch

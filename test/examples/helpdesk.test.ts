@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { readConfig } from '../../examples/helpdesk/config.js'
+import { signFinRequest } from '../../lib/index.js'
 import { SqliteStorage } from '../../lib/sqlite/index.js'
 import { startHelpdesk } from '../fixtures/spawn.js'
 
@@ -134,7 +135,6 @@ t.test('SIGTERM lets in-flight requests finish: nothing processed goes unanswere
 })
 
 t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatures required', async (t) => {
-  const { createHmac } = await import('node:crypto')
   const helpdesk = await startHelpdesk(t, {
     FIN_DB_PATH: join(dir, 'oauth', 'helpdesk.db'), FIN_OAUTH_CLIENTS: 'fin:fin-client-secret-0123', FIN_OAUTH_TOKEN_TTL: '120', FIN_SIGNING_SECRET: 'sig-old,sig-new'
   })
@@ -149,9 +149,7 @@ t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatur
   t.equal(expiresIn, 120)
   const unsigned = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}` } })
   t.equal(unsigned.status, 401, 'unsigned requests are refused')
-  const timestamp = String(Math.floor(Date.now() / 1000))
-  const signature = createHmac('sha256', 'sig-new').update(`${timestamp}:`).digest('hex')
-  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, 'x-fin-request-timestamp': timestamp, 'x-fin-signature': signature } })
+  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, ...signFinRequest({ secret: 'sig-new' }) } })
   t.equal(signed.status, 200, 'a signed request with an OAuth token passes')
   helpdesk.child.kill('SIGTERM')
   t.equal(await helpdesk.exited, 0)

@@ -50,6 +50,20 @@ t.test('regions and the base URL override', async (t) => {
   t.throws(() => resolveNotifyOptions({ integrationId: 'a', webhookKey: 'k', concurrency: 0 }), { code: 'FIN_ERR_OPTIONS', message: /concurrency/ })
 })
 
+t.test('durations and counts must be >= 1; only coalesceWindow, typingThrottle and drainTimeout may be 0 (off)', async (t) => {
+  const resolve = (options: object) => resolveNotifyOptions({ integrationId: 'a', webhookKey: 'k', ...options })
+  for (const name of ['timeout', 'concurrency', 'typingStaleAfter', 'lease', 'pollInterval']) {
+    t.throws(() => resolve({ [name]: 0 }), { code: 'FIN_ERR_OPTIONS', message: `notify.${name} must be a number >= 1` }, `${name}: 0`)
+  }
+  for (const name of ['baseDelay', 'maxDelay', 'maxAge']) {
+    t.throws(() => resolve({ retry: { [name]: 0 } }), { code: 'FIN_ERR_OPTIONS', message: `notify.retry.${name} must be a number >= 1` }, `retry.${name}: 0`)
+  }
+  const off = resolve({ coalesceWindow: 0, typingThrottle: 0, drainTimeout: 0 })
+  t.same([off.coalesceWindow, off.typingThrottle, off.drainTimeout], [0, 0, 0])
+  t.throws(() => resolve({ coalesceWindow: -1 }), { code: 'FIN_ERR_OPTIONS', message: 'notify.coalesceWindow must be a number >= 0' })
+  t.equal(resolve({}).outbox, undefined, 'no outbox is built: the plugin makes the default one')
+})
+
 t.test('connections to Fin are reused (keep-alive)', async (t) => {
   const fin = await FakeFin.start(t)
   const { app } = await buildNotifyApp(t, fin)
