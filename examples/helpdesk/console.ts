@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
   applyFinConventions, FinAgentNotFoundError, FinConversationNotFoundError, FinEmptyMessageError, FinStorageUnavailableError,
-  FinUnauthorizedError, sanitizeFinHtml, schemas, type FinStorage
+  sanitizeFinHtml, schemas, type FinStorage
 } from '../../lib/index.js'
 import { consoleAuth } from './console-auth.js'
 
