@@ -3,9 +3,9 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import {
   ATTR_ERROR_TYPE, ATTR_FIN_CONVERSATION_ID, ATTR_FIN_INTEGRATION, ATTR_FIN_OPERATION, ATTR_FIN_USER_ID, ATTR_FIN_VARIANT,
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, SPAN_API_PREFIX
-} from './attributes.js'
-import type { AnyOperationSpec } from '../http/routes/operation.js'
-import type { FinTelemetry } from './index.js'
+} from '../telemetry/attributes.js'
+import type { AnyOperationSpec } from './routes/operation.js'
+import type { FinTelemetry } from '../telemetry/index.js'
 
 const kState = Symbol('fin.telemetry')
 
