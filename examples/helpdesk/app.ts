@@ -3,6 +3,7 @@ import finHelpdesk, { type FinOutbox, type FinStorage } from '../../lib/index.js
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
+import { agentInbox } from './inbox/index.js'
 
 /** The agents a new helpdesk starts with: the one that represents Fin, and two humans. */
 export const SEED_AGENTS = [
@@ -42,6 +43,8 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     oauth: config.oauth,
     signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets }
   })
+  // Before the console: the inbox follows the console's writes with a hook that must see its routes.
+  await app.register(agentInbox, { storage, token: config.consoleToken, finAgentId: SEED_AGENTS[0]!.id })
   await app.register(agentConsole, { storage, token: config.consoleToken })
   app.fin.events.on('notify.failed', (event) => {
     app.log.error({ conversation: event.conversation_id, reason: event.reason }, 'Fin was not notified')
