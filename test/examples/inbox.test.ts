@@ -118,7 +118,7 @@ t.test('the agent inbox, in a real browser', async (t) => {
     const list = await eventually(() => entries(page), (e) => e.length === 2)
     t.same(list, [
       'Invoice address change\nOmar Client · open · unassigned needs a human\nFin: I will pass you to a colleague.',
-      'Refund for order 1234 that arrived broken in the post\nJane Doe · open · unassigned\nFin: Customer is upset; check the courier.'
+      'Refund for order 1234 that arrived broken in the post\nJane Doe · open · unassigned\nPrivate note · Fin: Customer is upset; check the courier.'
     ])
     t.equal(await page.getByRole('button', { name: 'All conversations', pressed: true }).count(), 1, 'All conversations is the default')
     await page.getByRole('button', { name: 'Needs a human', exact: true }).click()

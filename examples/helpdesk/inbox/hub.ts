@@ -5,28 +5,12 @@ import type { InboxChange, InboxSync } from './client/types.js'
 export type SyncStatus = InboxSync
 
 /**
- * The inbox's live state: the conversations Fin handed over that no human has taken since, the last known sync
- * state per conversation, and the open event streams. Changes are pushed to every stream as server-sent events.
+ * The inbox's live state: the last known sync state per conversation, and the open event streams. Changes are
+ * pushed to every stream as server-sent events.
  */
 export class InboxHub {
   readonly #streams = new Set<ServerResponse>()
-  readonly #handedOver = new Set<string>()
   readonly #sync = new Map<string, SyncStatus>()
-
-  /** Fin set the assignee to null. */
-  handover (conversationId: string): void {
-    this.#handedOver.add(conversationId)
-    this.publish({ kind: 'handover', conversation_id: conversationId })
-  }
-
-  /** Someone (a human, or Fin naming an agent) was assigned: the handover is answered. */
-  assigned (conversationId: string): void {
-    this.#handedOver.delete(conversationId)
-  }
-
-  handedOver (conversationId: string): boolean {
-    return this.#handedOver.has(conversationId)
-  }
 
   setSync (conversationId: string, state: SyncStatus['state'], reason: string | null = null): void {
     this.#sync.set(conversationId, { state, reason, at: new Date().toISOString() })

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
   applyFinConventions, FinConversationNotFoundError, FinUnauthorizedError, schemas, type FinStorage
 } from '../../../lib/index.js'
+import { handoverMarks, type HandoverMarks } from './handovers.js'
 import { InboxHub, type SyncStatus } from './hub.js'
 import { conversationSummary, threadMessage } from './views.js'
 
@@ -17,6 +18,8 @@ export interface InboxOptions {
   token: string
   /** The agent Fin writes as: its messages are marked as Fin's, and it is not offered at sign-in. */
   finAgentId: string
+  /** Where "Needs a human" is kept. @default a table beside the storage's (SQLite or PostgreSQL), else memory */
+  marks?: HandoverMarks
   /** How often idle event streams get a keep-alive comment (ms). @default 15000 */
   heartbeat?: number
 }
@@ -35,13 +38,18 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
   const hub = new InboxHub()
   const fin = app.fin.get()
   const notifier = fin.notifier
+  const marks = options.marks ?? await handoverMarks(storage)
 
   fin.events.on('conversation.created', ({ conversation }) => hub.publish({ kind: 'conversation', conversation_id: conversation.id }))
-  fin.events.on('conversation.updated', ({ conversation }) => {
-    if (conversation.assignee !== undefined) hub.assigned(conversation.id)
+  fin.events.on('conversation.updated', async ({ conversation }) => {
+    // Someone was assigned (a human, or Fin naming an agent): any handover is answered.
+    if (conversation.assignee !== undefined) await marks.delete(conversation.id)
     hub.publish({ kind: 'conversation', conversation_id: conversation.id })
   })
-  fin.events.on('conversation.handover', ({ conversation }) => hub.handover(conversation.id))
+  fin.events.on('conversation.handover', async ({ conversation }) => {
+    await marks.add(conversation.id)
+    hub.publish({ kind: 'handover', conversation_id: conversation.id })
+  })
   fin.events.on('message.created', ({ message }) => hub.publish({ kind: 'message', conversation_id: message.conversation_id }))
   // Typing events are not changes: only syncs move the status.
   fin.events.on('notify.sent', (e) => { if (e.kind === 'sync') hub.setSync(e.conversation_id, 'delivered') })
@@ -55,7 +63,7 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
     if (request.method !== 'POST' && request.method !== 'PATCH') return
     const id = (request.params as { id: string }).id
     const assignee = (request.body as { assignee_id?: unknown } | undefined)?.assignee_id
-    if (typeof assignee === 'string') hub.assigned(id)
+    if (typeof assignee === 'string') await marks.delete(id)
     hub.publish({ kind: request.method === 'POST' ? 'message' : 'conversation', conversation_id: id })
     if (notifier !== undefined) hub.setSync(id, 'pending')
   })
@@ -94,10 +102,10 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
     const routes = api.withTypeProvider<TypeBoxTypeProvider>()
 
     routes.get('/inbox/api/conversations', async () => {
-      const conversations = await storage.listConversations({ limit: 100 })
+      const [conversations, handedOver] = await Promise.all([storage.listConversations({ limit: 100 }), marks.list()])
       return Promise.all(conversations.map(async (conversation) => {
         const messages = await storage.listMessages(conversation.id) ?? []
-        return conversationSummary(conversation, messages.at(-1), hub.handedOver(conversation.id))
+        return conversationSummary(conversation, messages.at(-1), handedOver.has(conversation.id))
       }))
     })
 
@@ -106,7 +114,7 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
       const messages = await storage.listMessages(request.params.id)
       if (conversation === null || messages === null) throw new FinConversationNotFoundError(request.params.id)
       return {
-        conversation: conversationSummary(conversation, messages.at(-1), hub.handedOver(conversation.id)),
+        conversation: conversationSummary(conversation, messages.at(-1), (await marks.list()).has(conversation.id)),
         messages: messages.map((message) => threadMessage(message, finAgentId)),
         sync: await syncStatus(request.params.id)
       }

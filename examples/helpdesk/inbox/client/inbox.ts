@@ -150,7 +150,7 @@ function renderList (): void {
     )
     if (conversation.needs_human) button.querySelector('.entry-meta')?.append(' ', span('badge human', 'needs a human'))
     const last = conversation.last_message
-    button.append(span('entry-last', last === null ? '' : `${last.author}: ${textOf(last.body)}`))
+    button.append(span('entry-last', last === null ? '' : `${last.visibility === 'private' ? 'Private note · ' : ''}${last.author}: ${textOf(last.body)}`))
     button.addEventListener('click', () => background(openThread(conversation.id)))
     item.append(button)
     return item
