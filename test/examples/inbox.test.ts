@@ -161,22 +161,26 @@ t.test('the agent inbox, in a real browser', async (t) => {
   await t.test('reply: typing throttled, sent as the signed-in agent, Fin notified', async (t) => {
     const before = fin.received.length
     const reply = page.getByRole('textbox', { name: 'Reply' })
+    const typingStarted = Date.now()
     await reply.pressSequentially('Hi Jane, a new mug is on its way.', { delay: 10 })
+    const typingTook = Date.now() - typingStarted
     await page.getByRole('button', { name: 'Send' }).click()
     await eventually(() => messages.count(), (n) => n === 5)
     t.match(await messages.nth(4).innerText(), /^Sarah Johnson[\s\S]*Hi Jane, a new mug is on its way\./)
     const stored = (await app.fin.storage.listMessages(refund))!.at(-1)!
     t.match(stored, { body: '<p>Hi Jane, a new mug is on its way.</p>', visibility: 'public', author: { id: 'agent_sarah', user_type: 'agent' } })
-    await eventually(async () => fin.received.length, (n) => n >= before + 2)
+    await eventually(async () => fin.received.slice(before).some((e) => e.body.event_type === undefined), (synced) => synced)
     const calls = fin.received.slice(before).map((e) => e.body)
-    t.same(calls.filter((body) => body.event_type === 'agent_typing'), [
-      { conversation_id: refund, event_type: 'agent_typing', data: { agent: { id: 'agent_sarah', user_type: 'agent', name: 'Sarah Johnson', email: 'sarah@helpdesk.example' } } }
-    ], 'one typing event for 33 keystrokes')
+    const typed = calls.filter((body) => body.event_type === 'agent_typing')
+    // One per 3 s however fast the keys come (a loaded machine may take longer than 3 s to type them).
+    t.ok(typed.length >= 1 && typed.length <= 1 + Math.floor(typingTook / 3000), `${typed.length} typing events for 33 keystrokes in ${typingTook} ms`)
+    t.same(typed[0], { conversation_id: refund, event_type: 'agent_typing', data: { agent: { id: 'agent_sarah', user_type: 'agent', name: 'Sarah Johnson', email: 'sarah@helpdesk.example' } } })
     t.same(calls.filter((body) => body.event_type === undefined), [{ conversation_id: refund }], 'a sync')
     t.equal(await reply.inputValue(), '')
   })
 
   await t.test('private note', async (t) => {
+    const before = fin.received.length
     await page.getByRole('checkbox', { name: 'Private note' }).check()
     await page.getByRole('textbox', { name: 'Reply' }).fill('Refund approved by finance.')
     await page.getByRole('button', { name: 'Send' }).click()
@@ -184,6 +188,8 @@ t.test('the agent inbox, in a real browser', async (t) => {
     t.match(await messages.nth(5).innerText(), /^Sarah Johnson Private note[\s\S]*Refund approved by finance\./)
     t.match((await app.fin.storage.listMessages(refund))!.at(-1), { visibility: 'private', author: { id: 'agent_sarah' } })
     t.equal(await page.getByRole('checkbox', { name: 'Private note' }).isChecked(), false, 'unchecked again after sending')
+    t.same((await fin.waitFor(before + 1)).slice(before).map((e) => e.body), [{ conversation_id: refund }], 'Fin notified')
+    t.equal(await eventually(() => sync.innerText(), (s) => s === 'delivered'), 'delivered')
   })
 
   await t.test('take over and resolve, Fin notified; the sync status follows retries and failures', async (t) => {
@@ -194,8 +200,13 @@ t.test('the agent inbox, in a real browser', async (t) => {
     fin.answer({ status: 503, headers: { 'retry-after': '1' } })
     const before = fin.received.length
     await page.getByRole('button', { name: 'Take over' }).click()
+    await fin.waitFor(before + 1)
+    // The retry waits until the page was seen saying so (on a loaded machine 1 s could pass before it looks).
+    fin.hold()
     t.equal(await eventually(() => sync.innerText(), (s) => s === 'retrying'), 'retrying', 'retrying within 5 s of Fin\'s answer')
     t.match(await page.locator('#sync-detail').innerText(), /503/)
+    await fin.waitFor(before + 2)
+    fin.release()
     t.equal(await eventually(() => sync.innerText(), (s) => s === 'delivered'), 'delivered', 'delivered within 5 s of the retry being accepted')
     t.same(fin.received.slice(before).map((e) => e.body), [{ conversation_id: invoice }, { conversation_id: invoice }])
     t.match(await app.fin.storage.getConversation(invoice), { assignee: { id: 'agent_sarah' } })
