@@ -5,6 +5,7 @@ import t from 'tap'
 import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
+import { startHelpdesk } from '../fixtures/spawn.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fin-inbox-api-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -107,4 +108,15 @@ t.test('the event stream: one frame per change, ended when the app closes', asyn
   t.equal(text, `: open\n\nevent: change\ndata: {"kind":"conversation","conversation_id":"${id}"}\n\nevent: change\ndata: {"kind":"message","conversation_id":"${id}"}\n\n`)
   await app.close()
   t.same(await reader.read(), { done: true, value: undefined }, 'close() does not wait for open streams')
+})
+
+t.test('`npm start` prints the inbox URL, and it serves the page', async (t) => {
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'start.db'), CONSOLE_TOKEN: 'console-token' })
+  const url = /Inbox: +(http:\/\/127\.0\.0\.1:\d+\/inbox) /.exec(helpdesk.output())?.[1]
+  t.equal(url, `${helpdesk.origin}/inbox`)
+  const page = await fetch(url!)
+  t.equal(page.status, 200)
+  t.match(await page.text(), /<label for="token">Console token<\/label>/)
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0)
 })
