@@ -13,7 +13,7 @@ import { alternate, listen, load, round, type Figure } from './harness.js'
 
 const TOKEN = 'bench-token-0123456789abcdef'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
-const SPEC = fileURLToPath(new URL('../../../shared/fin-api/openapi.yaml', import.meta.url))
+const SPEC = fileURLToPath(new URL('../../docs/reference/fin-api.yaml', import.meta.url))
 const FIN = { id: 'agent_fin', name: 'Fin', email: 'fin@example.com', alias: 'Fin' }
 
 interface Data { conversationId: string, storage: FinStorage }
