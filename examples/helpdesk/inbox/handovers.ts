@@ -49,7 +49,12 @@ interface PostgresLike {
 
 async function postgresMarks ({ pool, schema }: PostgresLike): Promise<HandoverMarks> {
   const table = `"${schema}".inbox_handovers`
-  await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (conversation_id TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL DEFAULT now())`)
+  try {
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (conversation_id TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL DEFAULT now())`)
+  } catch (err) {
+    // Two instances starting at once: IF NOT EXISTS can still lose the race on the catalog; the table is there.
+    if ((err as { code?: string }).code !== '23505' && (err as { code?: string }).code !== '42P07') throw err
+  }
   return {
     add: async (id) => { await pool.query(`INSERT INTO ${table} (conversation_id) VALUES ($1) ON CONFLICT DO NOTHING`, [id]) },
     delete: async (id) => { await pool.query(`DELETE FROM ${table} WHERE conversation_id = $1`, [id]) },
