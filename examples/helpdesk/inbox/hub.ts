@@ -13,7 +13,9 @@ export class InboxHub {
   readonly #sync = new Map<string, SyncStatus>()
 
   setSync (conversationId: string, state: SyncStatus['state'], reason: string | null = null): void {
-    this.#sync.set(conversationId, { state, reason, at: new Date().toISOString() })
+    // Delivered is what an unknown conversation shows: forgetting it keeps the map to conversations under way.
+    if (state === 'delivered') this.#sync.delete(conversationId)
+    else this.#sync.set(conversationId, { state, reason, at: new Date().toISOString() })
     this.publish({ kind: 'sync', conversation_id: conversationId })
   }
 
