@@ -51,6 +51,11 @@ t.test('sign-in lists the human agents by name only; the API wants the console t
     t.match((await app.inject({ url, headers: FIN })).json(), { statusCode: 401, code: 'FIN_ERR_UNAUTHORIZED' }, `${url} with Fin's token`)
   }
   t.match((await app.inject({ url: '/inbox/api/conversations/conv_missing', headers: CONSOLE })).json(), { statusCode: 404, code: 'FIN_ERR_CONVERSATION_NOT_FOUND' })
+  // The console's guard: past 20 wrong tokens a minute from one IP, 429; the right token still passes.
+  for (let i = 0; i < 14; i++) t.equal((await app.inject({ url: '/inbox/api/conversations', headers: { authorization: `Bearer guess-${i}` } })).statusCode, 401)
+  const limited = await app.inject({ url: '/inbox/api/conversations', headers: { authorization: 'Bearer guess-last' } })
+  t.match(limited.json(), { statusCode: 429, code: 'FIN_ERR_AUTH_RATE_LIMITED' }, 'the 21st wrong token')
+  t.equal((await app.inject({ url: '/inbox/api/conversations', headers: CONSOLE })).statusCode, 200)
   const id = await conversation(app, 'No notify')
   t.same((await app.inject({ url: `/inbox/api/conversations/${id}`, headers: CONSOLE })).json().sync,
     { state: 'off', reason: 'FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY are not set', at: null }, 'without Fin notifications')

@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import fastifyBearerAuth from '@fastify/bearer-auth'
 import fastifyStatic from '@fastify/static'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
-  applyFinConventions, FinConversationNotFoundError, FinUnauthorizedError, schemas, type FinStorage
+  applyFinConventions, FinConversationNotFoundError, schemas, type FinStorage
 } from '../../../lib/index.js'
+import { consoleAuth } from '../console-auth.js'
 import { handoverMarks, type HandoverMarks } from './handovers.js'
 import { InboxHub, type SyncStatus } from './hub.js'
 import { conversationSummary, threadMessage } from './views.js'
@@ -20,6 +20,8 @@ export interface InboxOptions {
   finAgentId: string
   /** Where "Needs a human" is kept. @default a table beside the storage's (SQLite or PostgreSQL), else memory */
   marks?: HandoverMarks
+  /** An ioredis client: the console's rate limits are then shared with the console and across instances. */
+  redis?: object
   /** How often idle event streams get a keep-alive comment (ms). @default 15000 */
   heartbeat?: number
 }
@@ -92,13 +94,8 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
 
   await app.register(async (api) => {
     applyFinConventions(api)
-    await api.register(fastifyBearerAuth, { addHook: false, keys: [options.token], verifyErrorLogLevel: 'info' })
-    api.addHook('onRequest', (request, reply, done) => {
-      api.verifyBearerAuth!(request, reply, (err) => {
-        if (err === undefined || err === null) return done()
-        done(new FinUnauthorizedError('Missing or invalid console token'))
-      })
-    })
+    // The console's own guard: wrong tokens limited per IP, valid ones per minute (shared through Redis if set).
+    await consoleAuth(api, { token: options.token, redis: options.redis })
     const routes = api.withTypeProvider<TypeBoxTypeProvider>()
 
     routes.get('/inbox/api/conversations', async () => {
