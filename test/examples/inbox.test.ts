@@ -33,8 +33,11 @@ async function eventually<T> (read: () => Promise<T>, ok: (value: T) => boolean,
   return value
 }
 
+/** Each entry of the list as its lines: title, user · status · assignee (and the needs-a-human badge), last message. */
 function entries (page: Page): Promise<string[]> {
-  return page.getByRole('navigation', { name: 'Conversations' }).getByRole('listitem').allInnerTexts()
+  // The lines' text rather than innerText, whose line breaks depend on the stylesheet having been applied.
+  return page.getByRole('navigation', { name: 'Conversations' }).getByRole('listitem').evaluateAll((items) =>
+    items.map((item) => [...item.querySelectorAll('.entry-title, .entry-meta, .entry-last')].map((line) => line.textContent).join('\n')))
 }
 
 t.test('the agent inbox, in a real browser', async (t) => {
