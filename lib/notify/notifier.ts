@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { FinNotifyClosedError, FinValidationError } from '../errors.js'
 import type { FinEvents } from '../events.js'
-import { backoffDelay } from './backoff.js'
+import { retryDelay } from './backoff.js'
 import type { ResolvedNotifyOptions } from './options.js'
 import type { FinOutbox, OutboxEntry } from './outbox.js'
 import { postEvent } from './webhook.js'
@@ -199,9 +199,13 @@ export class FinNotifier {
         return
       }
       if (result.outcome === 'retry') {
-        const delay = result.retryAfter ?? backoffDelay(attempt, this.#options.baseDelay, this.#options.maxDelay, this.#options.random)
-        if (now + delay - entry.first_at <= this.#options.maxAge) {
-          await outbox.reschedule(id, now + delay, attempt, result.status, result.error, now)
+        // A delay that would pass maxAge becomes one last attempt at the deadline.
+        const deadline = entry.first_at + this.#options.maxAge
+        const wanted = now + retryDelay(result.retryAfter, attempt, this.#options, this.#options.random)
+        const at = Math.min(wanted, deadline)
+        const delay = at - now
+        if (wanted <= deadline || now < deadline) {
+          await outbox.reschedule(id, at, attempt, result.status, result.error, now)
           this.#events.emit('notify.retry', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, error: result.error, delay_ms: delay })
           this.#log.warn({ conversation: id, attempt, status: result.status, error: result.error, delay }, 'fastify-fin-helpdesk: Fin webhook failed, will retry')
           this.#wakeAt(now + delay)
@@ -239,7 +243,7 @@ export class FinNotifier {
       }
       let reason = `rejected by Fin: ${result.error}`
       if (result.outcome === 'retry') {
-        const delay = result.retryAfter ?? backoffDelay(attempt, this.#options.baseDelay, this.#options.maxDelay, this.#options.random)
+        const delay = retryDelay(result.retryAfter, attempt, this.#options, this.#options.random)
         if (now + delay - createdAt < this.#options.typingStaleAfter && !this.#closed) {
           this.#events.emit('notify.retry', { ...base, status: result.status, error: result.error, delay_ms: delay })
           const timer = this.#options.clock.setTimeout(() => {

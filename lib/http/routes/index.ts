@@ -38,7 +38,7 @@ export async function finRoutes (app: FastifyInstance, { options, auth, sanitize
 
   await app.register(async function finApi (api) {
     await addApiHooks(api, auth, limits)
-    const context = { integration: options.name, storage, events, sanitize }
+    const context = { integration: options.name, storage, events, sanitize, attributeLimits: options.attributeLimits }
     const specs = new Map<OperationName, AnyOperationSpec>()
     for (const spec of [
       ...userOperations(context), ...agentOperations(context), ...conversationOperations(context), ...messageOperations(context)
