@@ -11,9 +11,9 @@ const LIB = fileURLToPath(new URL('../lib/', import.meta.url))
 /** Lowest first. A module may import its own group and the groups of lower layers, never a sibling or a higher one. */
 const LAYERS: string[][] = [
   ['errors.ts', 'operations.ts', 'html.ts', 'schemas/'],
-  ['events.ts'],
+  ['events.ts', 'telemetry/types.ts', 'telemetry/attributes.ts'],
   ['storage/', 'notify/', 'auth/'],
-  ['sql/'],
+  ['sql/', 'telemetry/'],
   ['sqlite/', 'postgres/', 'testing/', 'http/', 'simulator/'],
   ['options.ts', 'decorators.ts'],
   ['build.ts'],

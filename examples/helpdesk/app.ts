@@ -4,6 +4,7 @@ import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
 import { agentInbox } from './inbox/index.js'
+import type { HelpdeskTelemetry } from './telemetry.js'
 
 /** The agents a new helpdesk starts with: the one that represents Fin, and two humans. */
 export const SEED_AGENTS = [
@@ -48,7 +49,7 @@ function redacted (logger: boolean | object): FastifyServerOptions['logger'] {
  * A small but real helpdesk: the Fin API at /api/fin on SQLite, the agents' console at /console (which notifies
  * Fin of every change, through an outbox in the same database), and a health check.
  */
-export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | object = true, timeouts: HelpdeskTimeouts = HELPDESK_TIMEOUTS): Promise<FastifyInstance> {
+export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | object = true, timeouts: HelpdeskTimeouts = HELPDESK_TIMEOUTS, telemetry?: HelpdeskTelemetry): Promise<FastifyInstance> {
   const app = Fastify({
     logger: redacted(logger),
     forceCloseConnections: 'idle',
@@ -56,6 +57,11 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     connectionTimeout: timeouts.connection,
     http: { connectionsCheckingInterval: timeouts.checkInterval, headersTimeout: timeouts.request, requestTimeout: timeouts.request }
   })
+  if (telemetry !== undefined) {
+    // First: HTTP server spans for every route. Its onClose is the last to run, so the final deliveries' spans flush.
+    await app.register(telemetry.plugin)
+    app.addHook('onClose', () => telemetry.shutdown())
+  }
   const { storage, outbox, redis } = config.backend === 'postgres' ? await postgresBackend(config) : sqliteBackend(config)
   // Added before the plugin, so it runs after it (onClose hooks run last-added first): the plugin drains its
   // notifications into the database, then the database closes.
@@ -90,7 +96,17 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     app.log.info({ conversation: conversation.id }, 'Fin handed a conversation over to a human')
   })
 
-  app.get('/healthz', async () => ({ status: 'ok' }))
+  // Storage reachability (503 when down) and the notify outbox's backlog.
+  app.get('/healthz', async (_request, reply) => {
+    const outbox = config.notify === undefined ? null : await app.notifyFin.stats().catch(() => null)
+    try {
+      await storage.listAgents()
+    } catch (err) {
+      app.log.error({ err }, 'health check: storage unreachable')
+      return reply.code(503).send({ status: 'unavailable', storage: 'unreachable', outbox })
+    }
+    return { status: 'ok', storage: 'ok', outbox }
+  })
   return app
 }
 

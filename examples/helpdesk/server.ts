@@ -1,9 +1,12 @@
 // `npm start`: the example helpdesk on SQLite. Settings from the environment (see README and config.ts).
 import { buildHelpdesk, FIN_PREFIX } from './app.js'
 import { readConfig } from './config.js'
+import { startTelemetry } from './telemetry.js'
 
 const config = readConfig(process.env, process.argv.includes('--postgres') ? 'postgres' : 'sqlite')
-const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' })
+// OpenTelemetry first (only with OTEL_EXPORTER_OTLP_ENDPOINT set), so the plugin finds the SDK when it registers.
+const telemetry = await startTelemetry(process.env)
+const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' }, undefined, telemetry)
 
 let closing = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -36,6 +39,7 @@ process.stdout.write([
   `  OAuth:        ${config.oauth === undefined ? 'off (set FIN_OAUTH_CLIENTS)' : `${base}/oauth/token for ${config.oauth.clients.map((c) => c.id).join(', ')}`}`,
   `  Signatures:   ${config.signingSecrets.length === 0 ? 'off (set FIN_SIGNING_SECRET)' : 'required on the Fin API'}`,
   `  notifyFin:    ${config.notify === undefined ? 'off (set FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY)' : `on, integration ${config.notify.integrationId}`}`,
+  `  Telemetry:    ${telemetry === undefined ? 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)' : `OpenTelemetry to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`}`,
   '  Try it:',
   `    curl -s -H ${token === undefined ? FROM_ENV : `'Authorization: Bearer ${token}'`} ${base}/agents`,
   ''

@@ -24,13 +24,14 @@ export function webhookUrl (base: string, integrationId: string): string {
  * are worth retrying; any other 4xx is not (the request itself is wrong: key, integration id, payload).
  * Redirects are never followed: the X-Webhook-Key goes to the configured URL and nowhere else, so a 3xx is a
  * failed attempt (retried) whose error names the Location.
+ * `headers`: the attempt's trace context (traceparent), when tracing.
  */
-export async function postEvent (url: string, webhookKey: string, body: object, timeout: number, signal: AbortSignal, now: () => number): Promise<WebhookResult> {
+export async function postEvent (url: string, webhookKey: string, body: object, timeout: number, signal: AbortSignal, now: () => number, headers?: Record<string, string>): Promise<WebhookResult> {
   let response: Response
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-webhook-key': webhookKey },
+      headers: { ...headers, 'content-type': 'application/json', 'x-webhook-key': webhookKey },
       body: JSON.stringify(body),
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)])

@@ -80,7 +80,9 @@ export function outboxMigrations (s: string): string[] {
       updated_at bigint NOT NULL
     );
     CREATE INDEX IF NOT EXISTS outbox_due ON ${s}.outbox (state, due_at);
-    `
+    `,
+    // The traceparent of the span that asked for the sync, so delivery spans link to it across instances.
+    `ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS trace_context text;`
   ]
 }
 

@@ -68,7 +68,7 @@ t.test('started as a child process: healthz, tokens from env, the README walkthr
   const path = join(dir, 'walkthrough', 'helpdesk.db')
   const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one,token-two' })
   t.match(helpdesk.output(), /curl -s -H "Authorization: Bearer \$\{FIN_API_TOKEN%%,\*\}" http:\/\/127\.0\.0\.1:\d+\/api\/fin\/agents/)
-  t.same(await (await fetch(`${helpdesk.origin}/healthz`)).json(), { status: 'ok' })
+  t.same(await (await fetch(`${helpdesk.origin}/healthz`)).json(), { status: 'ok', storage: 'ok', outbox: null })
 
   for (const token of ['token-one', 'token-two']) {
     const res = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${token}` } })
