@@ -3,7 +3,7 @@ import neostandard from 'neostandard'
 export default [
   ...neostandard({
     ts: true,
-    ignores: ['dist/**', 'node_modules/**', '.tap/**', 'coverage/**']
+    ignores: ['dist/**', 'node_modules/**', '.tap/**', 'coverage/**', 'examples/helpdesk/inbox/public/js/**']
   }),
   {
     // TypeBox's idiom names a schema and its static type alike (`const User = Type.Object(...)`,

@@ -3,6 +3,7 @@ import finHelpdesk, { type FinOutbox, type FinReplayRedis, type FinStorage } fro
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
+import { agentInbox } from './inbox/index.js'
 import type { HelpdeskTelemetry } from './telemetry.js'
 
 /** The agents a new helpdesk starts with: the one that represents Fin, and two humans. */
@@ -85,6 +86,8 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     // With Redis (several processes), a signature seen by one process is a replay on all.
     signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets, redis }
   })
+  // Before the console: the inbox follows the console's writes with a hook that must see its routes.
+  await app.register(agentInbox, { storage, token: config.consoleToken, finAgentId: SEED_AGENTS[0]!.id, redis })
   await app.register(agentConsole, { storage, token: config.consoleToken, redis })
   app.fin.events.on('notify.failed', (event) => {
     app.log.error({ conversation: event.conversation_id, reason: event.reason }, 'Fin was not notified')

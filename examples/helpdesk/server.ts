@@ -34,6 +34,7 @@ process.stdout.write([
   `  API base URL: ${base}`,
   `  Bearer token: ${token === undefined ? 'from FIN_API_TOKEN (not printed)' : `${token}   (generated: set FIN_API_TOKEN to choose your own)`}`,
   `  Database:     ${config.backend === 'postgres' ? `${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')} schema ${config.dbSchema}, rate limit in ${config.redisUrl}` : config.dbPath}`,
+  `  Inbox:        ${address.replace('[::1]', 'localhost')}/inbox   (sign in with the console token)`,
   `  Console:      ${address.replace('[::1]', 'localhost')}/console/conversations   token: ${config.consoleTokenGenerated ? `${config.consoleToken}   (generated: set CONSOLE_TOKEN)` : 'from CONSOLE_TOKEN (not printed)'}`,
   `  OAuth:        ${config.oauth === undefined ? 'off (set FIN_OAUTH_CLIENTS)' : `${base}/oauth/token for ${config.oauth.clients.map((c) => c.id).join(', ')}`}`,
   `  Signatures:   ${config.signingSecrets.length === 0 ? 'off (set FIN_SIGNING_SECRET)' : 'required on the Fin API'}`,
