@@ -1,0 +1,72 @@
+// The HTTP scenarios: the plugin against bare Fastify and fastify-openapi-glue on memory, and against hand-written
+// routes on the same SQLite file (reads and create_message), with the example app as `npm start` runs it.
+import { join } from 'node:path'
+import { seed, SqliteStorage } from './apps.js'
+import { alternate, startServer, table, type Contender, type Figures, type Loader, type Server } from './harness.js'
+
+const LABELS: Record<string, string> = {
+  bare: 'bare Fastify (constant JSON, same schema)',
+  plugin: 'plugin (auth, rate limit, failed-auth limit)',
+  glue: 'fastify-openapi-glue (bearer check, no limits)',
+  hand: 'hand-written routes on the same SQLite file',
+  example: 'example app as `npm start` runs it (logger on)'
+}
+
+export interface HttpResults { sections: string[], figures: Record<string, Map<string, Figures>> }
+
+const getConversation = (server: Server): Contender['spec'] => ({ path: `/conversation?conversation_id=${server.ids.conversationId}` })
+const getMessages = (server: Server): Contender['spec'] => ({ path: `/messages?conversation_id=${server.ids.conversationId}` })
+
+export async function httpScenarios (loader: Loader, dir: string): Promise<HttpResults> {
+  const sections: string[] = []
+  const figures: Record<string, Map<string, Figures>> = {}
+  const note = (title: string, key: string, result: Map<string, Figures>, baseline: string, text: string): void => {
+    figures[key] = result
+    sections.push(`### ${title}\n\n${text}\n\n${table(result, baseline, LABELS)}\n`)
+    process.stderr.write(`${title}\n${table(result, baseline, LABELS)}\n\n`)
+  }
+
+  // Memory: the plugin's own overhead, against the limit and against the glue app.
+  const bare = await startServer('bare')
+  const memory = await startServer('plugin-memory')
+  const glue = await startServer('glue')
+  try {
+    note('GET /conversation on MemoryStorage', 'memory', await alternate(loader, [
+      { name: 'bare', server: bare, spec: getConversation(bare) },
+      { name: 'plugin', server: memory, spec: getConversation(memory) },
+      { name: 'glue', server: glue, spec: getConversation(glue) }
+    ]), 'bare', `Target: plugin >= 0.95 of bare. The glue app reads the spec from ${glue.note ?? 'its spec'}.`)
+  } finally {
+    await memory.close()
+    await glue.close()
+  }
+
+  // SQLite: one seeded file shared by the plugin, the hand-written routes and the example app (WAL: readers never wait).
+  const path = join(dir, 'http.db')
+  const storage = new SqliteStorage({ path })
+  const ids = await seed(storage)
+  await storage.close()
+  const servers = {
+    hand: await startServer('hand-sqlite', { path, ids }),
+    plugin: await startServer('plugin-sqlite', { path, ids }),
+    example: await startServer('example', { path, ids }, join(dir, 'example.log')),
+    bare
+  }
+  try {
+    const each = (spec: (server: Server) => Contender['spec']): Contender[] =>
+      Object.entries(servers).map(([name, server]) => ({ name, server, spec: spec(server) }))
+    const ofExample = (server: Server, spec: Contender['spec']): Contender['spec'] =>
+      server === servers.example ? { ...spec, path: `/api/fin${spec.path}` } : spec
+    note('GET /conversation on SQLite', 'sqliteConversation', await alternate(loader, each((s) => ofExample(s, getConversation(s)))), 'hand',
+      'Target: plugin >= 0.95 of the hand-written route (one prepared join, a bearer check, the same schema).')
+    note('GET /messages on SQLite (10 messages)', 'sqliteMessages', await alternate(loader, each((s) => ofExample(s, getMessages(s)))), 'hand',
+      'Target: plugin >= 0.95 of the hand-written route (one prepared statement).')
+    note('POST /messages on SQLite (a unique object_id each)', 'sqlitePost', await alternate(loader, each((s) => ofExample(s, {
+      path: '/messages', post: { conversationId: s.ids.postConversationId, prefix: `${s.name}` }
+    }))), 'hand', 'Target: plugin >= 1.0 of the hand-written route, which validates (same schema), sanitizes (same policy), ' +
+      'checks object_id, and writes in one IMMEDIATE transaction. Bare Fastify writes nothing: it shows the HTTP floor.')
+  } finally {
+    for (const server of Object.values(servers)) await server.close()
+  }
+  return { sections, figures }
+}
