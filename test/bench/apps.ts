@@ -84,8 +84,14 @@ export function handSqliteApp (path: string): FastifyInstance {
   const touch = db.prepare('UPDATE fin_conversations SET updated_at = ? WHERE id = ?')
   type Row = Record<string, string | null>
   const toMessage = (row: Row): Message => ({
-    id: row.id!, conversation_id: row.conversation_id!, message_type: 'comment', body: row.body!, author: JSON.parse(row.author!) as Message['author'],
-    visibility: row.visibility as Message['visibility'], created_at: row.created_at!, attachments: JSON.parse(row.attachments!) as Message['attachments']
+    id: row.id!,
+    conversation_id: row.conversation_id!,
+    message_type: 'comment',
+    body: row.body!,
+    author: JSON.parse(row.author!) as Message['author'],
+    visibility: row.visibility as Message['visibility'],
+    created_at: row.created_at!,
+    attachments: JSON.parse(row.attachments!) as Message['attachments']
   })
   const create = db.transaction((body: schemas.CreateMessageRequest, text: string): Message | null => {
     if (body.object_id !== undefined) {
@@ -179,7 +185,12 @@ export async function glueApp (storage: FinStorage): Promise<{ app: FastifyInsta
   const check = (request: { headers: Record<string, string | string[] | undefined> }): void => {
     if (request.headers.authorization !== expected) throw Object.assign(new Error('unauthorized'), { statusCode: 401 })
   }
-  const securityHandlers = new Proxy({}, { get: () => check })
+  const securityHandlers = { BearerAuth: check }
+  // Our document's error responses require a code: the glue's SecurityError has none.
+  app.setErrorHandler((error: Error & { statusCode?: number, code?: string }, _request, reply) => {
+    const statusCode = error.statusCode ?? 500
+    return reply.code(statusCode).send({ statusCode, code: error.code ?? 'GLUE_ERROR', error: error.name, message: error.message })
+  })
   await app.register(openapiGlue, { specification: reference ? REFERENCE : await generatedSpec(), serviceHandlers, securityHandlers })
   return { app, spec: reference ? 'docs/reference/fin-api.yaml' : 'the OpenAPI document @fastify/swagger generates from the plugin' }
 }

@@ -64,7 +64,7 @@ if (child !== undefined) {
       '',
       '## Method',
       '',
-      `- Each server runs in a child process of its own (test/bench/server.ts); the load comes from another (autocannon in test/bench/load.ts), ` +
+      '- Each server runs in a child process of its own (test/bench/server.ts); the load comes from another (autocannon in test/bench/load.ts), ' +
         `so no figure includes the load generator's work. ${CONNECTIONS} connections, ${SECONDS} s a run, after one unmeasured ${WARMUP_SECONDS} s warm-up per server.`,
       `- The servers of one table alternate round by round (${ROUNDS} rounds; ${SHORT_ROUNDS} for growth and history), so drift on the machine hits all alike; ` +
         'each figure is the median, with min-max in brackets.',
@@ -75,7 +75,7 @@ if (child !== undefined) {
         'sanitizes, is idempotent on object_id, one IMMEDIATE transaction); fastify-openapi-glue over the same storage.',
       '- The servers import the TypeScript sources through tap\'s loader (the same JavaScript `npm run build` emits). test/bench-apps.test.ts checks that ' +
         'every baseline answers the same JSON as the plugin.',
-      `- Commands: \`npm run bench\` (everything, writes this page); \`npm run bench -- http growth history notify sanitize\` (some sections, prints them); ` +
+      '- Commands: `npm run bench` (everything, writes this page); `npm run bench -- http growth history notify sanitize` (some sections, prints them); ' +
         'knobs `FIN_BENCH_SECONDS`, `FIN_BENCH_ROUNDS`, `FIN_BENCH_CONNECTIONS`, `FIN_BENCH_CONVERSATIONS`; `FIN_BENCH_PROFILE=<dir>` makes every ' +
         'server write a V8 CPU profile (`--cpu-prof`) into that folder when it stops.',
       ''
