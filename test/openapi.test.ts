@@ -6,7 +6,7 @@ import { parse } from 'yaml'
 import finHelpdesk, { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES } from '../lib/index.js'
 
 type Schema = Record<string, any>
-const REFERENCE = new URL('../../shared/fin-api/openapi.yaml', import.meta.url)
+const REFERENCE = new URL('../docs/reference/fin-api.yaml', import.meta.url)
 
 /**
  * Where we differ from the reference on purpose, each for a reason given in docs/decisions.md. A difference not

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyAuth from '@fastify/auth'
 import fastifyBearerAuth from '@fastify/bearer-auth'
 import { FinUnauthorizedError } from '../errors.js'
-import type { FinTokenVerifier } from '../options.js'
 import type { OAuthTokens } from './oauth.js'
+import type { FinTokenVerifier } from './options.js'
 
 type AuthFunction = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
 

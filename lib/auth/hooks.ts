@@ -1,9 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fastifyRateLimit from '@fastify/rate-limit'
-import { FinAuthRateLimitedError, FinInvalidSignatureError, FinRateLimitedError, FinRateLimitUnavailableError } from '../errors.js'
-import { isClientError } from '../storage/guard.js'
-import type { ResolvedOptions } from '../options.js'
+import {
+  FinAuthRateLimitedError, FinInvalidSignatureError, FinRateLimitedError, FinRateLimitUnavailableError, isClientError
+} from '../errors.js'
 import { bearerToken, createAuthenticator, tokenFingerprint } from './bearer.js'
+import type { OAuthTokens } from './oauth.js'
+import type { FinTokenVerifier, ResolvedAuthOptions } from './options.js'
+import { rawBody } from './raw-body.js'
+import type { SignatureCheck } from './signature.js'
 
 /** The limiter key: the client's token fingerprint (all of Fin shares a few IPs), else the IP. */
 function clientKey (request: FastifyRequest): string {
@@ -22,7 +26,10 @@ export interface Limits {
 }
 
 /** Registers @fastify/rate-limit (route-less) in the Fin context and builds both limits from it. */
-export async function createLimits (app: FastifyInstance, options: ResolvedOptions): Promise<Limits> {
+export async function createLimits (
+  app: FastifyInstance,
+  options: Pick<ResolvedAuthOptions, 'name' | 'rateLimit' | 'authFailureLimit'>
+): Promise<Limits> {
   const { rateLimit, authFailureLimit } = options
   if (rateLimit === false && authFailureLimit === false) return { perClient: undefined, guard: (_request, _reply, step) => step() }
   await app.register(fastifyRateLimit, {
@@ -71,20 +78,28 @@ export async function createLimits (app: FastifyInstance, options: ResolvedOptio
   }
 }
 
+/** What authenticates the API's requests: plain options plus the objects the plugin built from them. */
+export interface ApiAuth {
+  tokens: string[]
+  verifyToken: FinTokenVerifier | undefined
+  oauth: OAuthTokens | undefined
+  signature: SignatureCheck | undefined
+}
+
 /** Adds to the API context: the per-client limit, then authentication, then (if on) the signature check. */
-export async function addApiHooks (app: FastifyInstance, options: ResolvedOptions, limits: Limits): Promise<void> {
-  const authenticate = await createAuthenticator(app, options.tokens, options.verifyToken, options.oauth)
+export async function addApiHooks (app: FastifyInstance, auth: ApiAuth, limits: Limits): Promise<void> {
+  const authenticate = await createAuthenticator(app, auth.tokens, auth.verifyToken, auth.oauth)
   const { perClient, guard } = limits
   // One hook for both steps (rate limit first, so failed tokens count too): one dispatch per request, not two.
   app.addHook('onRequest', async function finAuth (request, reply) {
     if (perClient !== undefined) await perClient.call(this, request, reply)
     await guard(request, reply, () => authenticate(request, reply))
   })
-  const signature = options.signature
+  const signature = auth.signature
   if (signature !== undefined) {
     // After parsing, so the raw body is known; before validation, so a forged request learns nothing more.
     app.addHook('preValidation', (request, reply) => limits.guard(request, reply, async () => {
-      const refused = signature(request, request.finRawBody)
+      const refused = signature(request, rawBody(request))
       if (refused !== undefined) throw new FinInvalidSignatureError(refused)
     }))
   }

@@ -29,6 +29,45 @@ interface Client {
 
 export const ISSUER = 'fastify-fin-helpdesk'
 
+/** The checked OAuth options of one integration. */
+export interface ResolvedOAuthOptions {
+  clients: FinOAuthClient[]
+  path: string
+  tokenTtl: number
+  audience: string
+  now: () => number
+  /** The integration's name: each integration derives its own signing keys. */
+  integration: string
+}
+
+/** Checks and completes `oauth`, at register time; never changes its input. */
+export function resolveOAuthOptions (options: FinOAuthOptions, integration: string): ResolvedOAuthOptions {
+  if (options === null || typeof options !== 'object' || !Array.isArray(options.clients) || options.clients.length === 0) {
+    throw new FinOptionsError('oauth.clients must list at least one { id, secret }')
+  }
+  const path = options.path ?? '/oauth/token'
+  if (!/^\/[A-Za-z0-9_\-/.~]*$/.test(path)) throw new FinOptionsError('oauth.path must start with "/"')
+  const tokenTtl = options.tokenTtl ?? 3600
+  if (!Number.isInteger(tokenTtl) || tokenTtl < 1) throw new FinOptionsError('oauth.tokenTtl must be a positive number of seconds')
+  const ids = new Set<string>()
+  for (const client of options.clients) {
+    if (typeof client?.id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(client.id) || client.id.includes(':')) {
+      throw new FinOptionsError('oauth client ids must be 1-128 printable characters without ":"')
+    }
+    if (typeof client.secret !== 'string' || client.secret.length < 16) throw new FinOptionsError(`oauth client ${client.id}: the secret must have at least 16 characters`)
+    if (ids.has(client.id)) throw new FinOptionsError(`oauth client ${client.id} is listed twice`)
+    ids.add(client.id)
+  }
+  return {
+    clients: options.clients.map(({ id, secret }) => ({ id, secret })),
+    path,
+    tokenTtl,
+    audience: options.audience ?? `${ISSUER}:${integration}`,
+    now: options.now ?? Date.now,
+    integration
+  }
+}
+
 /**
  * Issues and verifies the access tokens of the OAuth 2.0 client-credentials flow (RFC 6749 section 4.4). Tokens are
  * HS256 JWTs (fast-jwt) signed with a key derived from their client's secret and named by `kid`: any instance
@@ -44,23 +83,13 @@ export class OAuthTokens {
   readonly #verify: (token: string) => Promise<{ sub?: unknown, exp?: unknown }>
   readonly #dummyHash = createHash('sha256').update(randomUUID()).digest()
 
-  constructor (options: FinOAuthOptions, integration: string) {
-    if (options === null || typeof options !== 'object' || !Array.isArray(options.clients) || options.clients.length === 0) {
-      throw new FinOptionsError('oauth.clients must list at least one { id, secret }')
-    }
-    this.path = options.path ?? '/oauth/token'
-    if (!/^\/[A-Za-z0-9_\-/.~]*$/.test(this.path)) throw new FinOptionsError('oauth.path must start with "/"')
-    this.ttl = options.tokenTtl ?? 3600
-    if (!Number.isInteger(this.ttl) || this.ttl < 1) throw new FinOptionsError('oauth.tokenTtl must be a positive number of seconds')
-    this.audience = options.audience ?? `${ISSUER}:${integration}`
-    this.#now = options.now ?? Date.now
+  constructor (options: ResolvedOAuthOptions) {
+    this.path = options.path
+    this.ttl = options.tokenTtl
+    this.audience = options.audience
+    this.#now = options.now
     for (const client of options.clients) {
-      if (typeof client?.id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(client.id) || client.id.includes(':')) {
-        throw new FinOptionsError('oauth client ids must be 1-128 printable characters without ":"')
-      }
-      if (typeof client.secret !== 'string' || client.secret.length < 16) throw new FinOptionsError(`oauth client ${client.id}: the secret must have at least 16 characters`)
-      if (this.#clients.has(client.id)) throw new FinOptionsError(`oauth client ${client.id} is listed twice`)
-      const key = createHmac('sha256', client.secret).update(`${ISSUER}:oauth-signing-key:${integration}`).digest()
+      const key = createHmac('sha256', client.secret).update(`${ISSUER}:oauth-signing-key:${options.integration}`).digest()
       this.#keys.set(client.id, key)
       this.#clients.set(client.id, {
         secretHash: createHash('sha256').update(client.secret).digest(),

@@ -65,21 +65,31 @@ export function signFinRequest (request: FinRequestToSign): { 'x-fin-request-tim
 /** Why a signature was refused, or undefined when it is valid. */
 export type SignatureCheck = (request: FastifyRequest, rawBody: string | undefined) => string | undefined
 
-/**
- * Verifies X-Fin-Signature: HMAC-SHA256 of `{timestamp}:{raw body}` (or `{timestamp}:{canonical query}` without a
- * body) under any configured secret, hex or base64 (an optional "sha256=" prefix is allowed), in constant time,
- * with X-Fin-Request-Timestamp within the tolerance.
- */
-export function createSignatureCheck (options: FinSignatureOptions): SignatureCheck {
+/** The checked signature options. */
+export interface ResolvedSignatureOptions {
+  secrets: string[]
+  tolerance: number
+  canonicalQuery: (request: FastifyRequest) => string
+  now: () => number
+}
+
+/** Checks and completes `signature`, at register time; never changes its input. */
+export function resolveSignatureOptions (options: FinSignatureOptions): ResolvedSignatureOptions {
   const secrets = [options.secrets].flat()
   if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
     throw new FinOptionsError('signature.secrets must be non-empty strings')
   }
   const tolerance = options.tolerance ?? 300
   if (!(tolerance > 0)) throw new FinOptionsError('signature.tolerance must be a positive number of seconds')
-  const canonical = options.canonicalQuery ?? sortedQuery
-  const now = options.now ?? Date.now
+  return { secrets, tolerance, canonicalQuery: options.canonicalQuery ?? sortedQuery, now: options.now ?? Date.now }
+}
 
+/**
+ * Verifies X-Fin-Signature: HMAC-SHA256 of `{timestamp}:{raw body}` (or `{timestamp}:{canonical query}` without a
+ * body) under any configured secret, hex or base64 (an optional "sha256=" prefix is allowed), in constant time,
+ * with X-Fin-Request-Timestamp within the tolerance.
+ */
+export function createSignatureCheck ({ secrets, tolerance, canonicalQuery: canonical, now }: ResolvedSignatureOptions): SignatureCheck {
   return (request, rawBody) => {
     const timestamp = request.headers['x-fin-request-timestamp']
     const signature = request.headers['x-fin-signature']

@@ -1,6 +1,7 @@
-import tap, { type Test } from 'tap'
 import { FinAgentNotFoundError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { FinStorage, NewMessage } from '../storage/types.js'
+import assert from 'node:assert/strict'
+import { assertLike, assertNot, declareCases, type ContractCase, type ContractOptions } from './runner.js'
 
 export type FinStorageFactory = () => FinStorage | Promise<FinStorage>
 
@@ -12,204 +13,202 @@ function text (body: string, extra: Partial<NewMessage> = {}): NewMessage {
 }
 
 /**
- * The storage contract as tap tests: run it against any FinStorage to prove it honours what the plugin relies on
- * (not found, idempotency under concurrency, atomicity, message order, after_id). `factory` gives a fresh, empty
- * storage per test; it is closed at the end of each test.
+ * The storage contract: run it against any FinStorage to prove it honours what the plugin relies on (not found,
+ * idempotency under concurrency, atomicity, message order, after_id). `factory` gives a fresh, empty storage per
+ * case; the case closes it when done. Written on `node:test` and `node:assert/strict`; `options.test` runs it under
+ * another runner (see docs/storage.md).
  *
  *   import { testFinStorage } from 'fastify-fin-helpdesk/testing'
  *   testFinStorage('MyStorage', () => new MyStorage(...))
  */
-export function testFinStorage (name: string, factory: FinStorageFactory, parent: Test = tap): Promise<void> {
-  return parent.test(`FinStorage contract: ${name}`, async (t) => {
-    async function fresh (t: Test): Promise<FinStorage> {
-      const storage = await factory()
-      t.teardown(() => storage.close?.())
-      await storage.upsertAgent(FIN)
-      await storage.upsertAgent(HUMAN)
-      return storage
-    }
-
-    async function withConversation (storage: FinStorage, objectId = 'ic_conv') {
-      const user = (await storage.createUser({ object_id: `${objectId}_user`, name: 'Jane', email: 'jane@example.com' })).value
-      const created = await storage.createConversation({
-        object_id: objectId,
-        user_id: user.id,
-        title: 'Pricing',
-        attributes: { topic: 'billing' },
-        message: { author: { id: user.id, user_type: 'end_user' }, body: '<p>Hi</p>', visibility: 'public', attachments: [], object_id: `${objectId}_m0` }
-      })
-      return { user, ...created.value }
-    }
-
-    t.test('users: create, get, update, not found', async (t) => {
-      const storage = await fresh(t)
-      const { value: user, created } = await storage.createUser({ object_id: 'u1', name: 'Jane', email: 'jane@example.com' })
-      t.equal(created, true)
-      t.match(user, { id: String, user_type: 'end_user', name: 'Jane', email: 'jane@example.com' })
-      t.same(await storage.getUser(user.id), user)
-      t.equal(await storage.getUser('missing'), null)
-      const updated = await storage.updateUser(user.id, { attributes: { plan: 'pro', seats: 3 } })
-      t.same(updated?.attributes, { plan: 'pro', seats: 3 })
-      const merged = await storage.updateUser(user.id, { attributes: { plan: 'enterprise' } })
-      t.same(merged?.attributes, { plan: 'enterprise', seats: 3 }, 'attributes are merged key by key')
-      t.same((await storage.getUser(user.id))?.attributes, { plan: 'enterprise', seats: 3 })
-      t.equal(await storage.updateUser('missing', { attributes: {} }), null)
-      const anonymous = await storage.createUser({})
-      t.equal(anonymous.value.name, null)
-      t.not(anonymous.value.id, user.id)
-    })
-
-    t.test('users: object_id makes create idempotent, also 20 at once', async (t) => {
-      const storage = await fresh(t)
-      const first = await storage.createUser({ object_id: 'same', name: 'A' })
-      const again = await storage.createUser({ object_id: 'same', name: 'B' })
-      t.equal(again.created, false)
-      t.same(again.value, first.value, 'the repeat answers the first user, unchanged')
-      const results = await Promise.all(Array.from({ length: 20 }, () => storage.createUser({ object_id: 'burst', name: 'C' })))
-      t.equal(new Set(results.map((r) => r.value.id)).size, 1, 'one user for 20 concurrent creates')
-      t.equal(results.filter((r) => r.created).length, 1, 'exactly one call reports created')
-    })
-
-    t.test('agents: upsert and list', async (t) => {
-      const storage = await fresh(t)
-      t.same((await storage.listAgents()).map((a) => a.id).sort(), ['agent_fin', 'agent_human'])
-      await storage.upsertAgent({ ...HUMAN, name: 'Sarah J.' })
-      const agents = await storage.listAgents()
-      t.equal(agents.length, 2)
-      t.equal(agents.find((a) => a.id === HUMAN.id)?.name, 'Sarah J.')
-      t.match(agents.find((a) => a.id === FIN.id), FIN)
-    })
-
-    t.test('conversations: create answers the conversation and its first message', async (t) => {
-      const storage = await fresh(t)
-      const { user, conversation, message } = await withConversation(storage)
-      t.match(conversation, { id: String, status: 'open', title: 'Pricing', tags: [], attributes: { topic: 'billing' }, user: { id: user.id } })
-      t.notOk(conversation.assignee, 'nobody assigned yet')
-      t.match(message, { id: String, conversation_id: conversation.id, message_type: 'comment', body: '<p>Hi</p>', visibility: 'public', author: { id: user.id, user_type: 'end_user', name: 'Jane' } })
-      t.same(await storage.getConversation(conversation.id), conversation)
-      t.same(await storage.listMessages(conversation.id), [message])
-      t.equal(await storage.getConversation('missing'), null)
-    })
-
-    t.test('conversations: idempotent on object_id, also 20 at once', async (t) => {
-      const storage = await fresh(t)
-      const { user, conversation, message } = await withConversation(storage, 'c1')
-      const again = await storage.createConversation({ object_id: 'c1', user_id: user.id, title: 'Other', attributes: null, message: text('other') })
-      t.equal(again.created, false)
-      t.same(again.value, { conversation: await storage.getConversation(conversation.id), message })
-      const results = await Promise.all(Array.from({ length: 20 }, () => storage.createConversation({
-        object_id: 'c2', user_id: user.id, title: null, attributes: null, message: text('<p>x</p>', { object_id: 'c2_m0' })
-      })))
-      t.equal(new Set(results.map((r) => r.value.conversation.id)).size, 1)
-      t.equal(results.filter((r) => r.created).length, 1)
-      t.equal((await storage.listMessages(results[0]!.value.conversation.id))?.length, 1, 'one initial message')
-    })
-
-    t.test('conversations: a missing user or agent author writes nothing', async (t) => {
-      const storage = await fresh(t)
-      const user = (await storage.createUser({ name: 'Jane' })).value
-      await t.rejects(storage.createConversation({ object_id: 'c', user_id: 'missing', title: null, attributes: null, message: text('x') }), FinUserNotFoundError)
-      await t.rejects(storage.createConversation({
-        object_id: 'c', user_id: user.id, title: null, attributes: null, message: text('x', { author: { id: 'nobody', user_type: 'agent' } })
-      }), FinAgentNotFoundError)
-      const later = await storage.createConversation({ object_id: 'c', user_id: user.id, title: null, attributes: null, message: text('x') })
-      t.equal(later.created, true, 'the failed calls left no trace of object_id "c"')
-    })
-
-    t.test('conversations: update changes only what is given', async (t) => {
-      const storage = await fresh(t)
-      const { conversation } = await withConversation(storage)
-      const assigned = await storage.updateConversation(conversation.id, { assignee_id: FIN.id, tags: ['a', 'b'] })
-      t.equal(assigned?.previousAssigneeId, null)
-      t.match(assigned?.conversation, { status: 'open', title: 'Pricing', tags: ['a', 'b'], attributes: { topic: 'billing' }, assignee: { id: FIN.id, user_type: 'agent', name: 'Fin', alias: 'Fin' } })
-      const resolved = await storage.updateConversation(conversation.id, { status: 'resolved', title: null, attributes: { sentiment: 'happy' } })
-      t.match(resolved?.conversation, { status: 'resolved', tags: ['a', 'b'], attributes: { topic: 'billing', sentiment: 'happy' }, assignee: { id: FIN.id } })
-      t.notOk(resolved?.conversation.title, 'title cleared')
-      const handover = await storage.updateConversation(conversation.id, { assignee_id: null })
-      t.equal(handover?.previousAssigneeId, FIN.id)
-      t.notOk(handover?.conversation.assignee)
-      t.same(await storage.getConversation(conversation.id), handover?.conversation)
-      t.equal(await storage.updateConversation('missing', { status: 'closed' }), null)
-    })
-
-    t.test('conversations: update is all or nothing', async (t) => {
-      const storage = await fresh(t)
-      const { conversation, user } = await withConversation(storage)
-      await t.rejects(storage.updateConversation(conversation.id, { status: 'closed', assignee_id: 'nobody' }), FinAgentNotFoundError)
-      await t.rejects(storage.updateConversation(conversation.id, { status: 'closed', user: { id: 'someone-else', name: 'X' } }), FinUserMismatchError)
-      t.same(await storage.getConversation(conversation.id), conversation, 'nothing changed')
-      const withUser = await storage.updateConversation(conversation.id, { user: { id: user.id, name: 'Jane Doe', attributes: { vip: true } } })
-      t.match(withUser?.conversation.user, { id: user.id, name: 'Jane Doe', attributes: { vip: true } })
-      t.match(await storage.getUser(user.id), { name: 'Jane Doe', attributes: { vip: true } })
-    })
-
-    t.test('messages: order, after_id, not found', async (t) => {
-      const storage = await fresh(t)
-      const { conversation, message: first } = await withConversation(storage)
-      const ids = [first.id]
-      for (let i = 1; i < 6; i++) {
-        const created = await storage.createMessage(conversation.id, text(`<p>${i}</p>`, { object_id: `m${i}` }))
-        ids.push(created!.value.id)
+export function testFinStorage (name: string, factory: FinStorageFactory, options: ContractOptions = {}): void {
+  const cases: ContractCase[] = []
+  // Each case gets a fresh storage with the two agents the cases refer to, closed whatever the outcome.
+  const storageCase = (title: string, fn: (storage: FinStorage) => Promise<void>): void => {
+    cases.push({
+      name: title,
+      fn: async () => {
+        const storage = await factory()
+        try {
+          await storage.upsertAgent(FIN)
+          await storage.upsertAgent(HUMAN)
+          await fn(storage)
+        } finally {
+          await storage.close?.()
+        }
       }
-      t.same((await storage.listMessages(conversation.id))?.map((m) => m.id), ids, 'oldest first')
-      t.same((await storage.listMessages(conversation.id, ids[2]))?.map((m) => m.id), ids.slice(3), 'strictly after after_id')
-      t.same(await storage.listMessages(conversation.id, ids[5]), [], 'nothing after the last')
-      t.same((await storage.listMessages(conversation.id, 'unknown'))?.map((m) => m.id), ids, 'unknown after_id: everything')
-      t.equal(await storage.listMessages('missing'), null)
-      t.equal(await storage.createMessage('missing', text('x')), null)
     })
+  }
 
-    t.test('messages: fields, authors, idempotency', async (t) => {
-      const storage = await fresh(t)
-      const { conversation, user } = await withConversation(storage)
-      const attachments = [{ url: 'https://example.com/a.pdf', filetype: 'pdf', filename: 'A' }]
-      const fromFin = await storage.createMessage(conversation.id, text('', {
-        object_id: 'fin1', visibility: 'private', created_at: '2025-10-27T14:35:00.000Z', attachments
-      }))
-      t.equal(fromFin?.created, true)
-      t.match(fromFin?.value, {
-        conversation_id: conversation.id,
-        body: '',
-        visibility: 'private',
-        created_at: '2025-10-27T14:35:00.000Z',
-        attachments,
-        author: { id: FIN.id, user_type: 'agent', name: 'Fin', email: 'fin@example.com', alias: 'Fin' }
-      })
-      const repeat = await storage.createMessage(conversation.id, text('changed', { object_id: 'fin1' }))
-      t.equal(repeat?.created, false)
-      t.same(repeat?.value, fromFin?.value)
-      const fromUser = await storage.createMessage(conversation.id, text('<p>q</p>', { author: { id: user.id, user_type: 'end_user' } }))
-      t.match(fromUser?.value.author, { id: user.id, user_type: 'end_user', name: 'Jane' })
-      await t.rejects(storage.createMessage(conversation.id, text('x', { author: { id: 'ghost', user_type: 'end_user' } })), FinUserNotFoundError)
-      await t.rejects(storage.createMessage(conversation.id, text('x', { author: { id: 'ghost', user_type: 'agent' } })), FinAgentNotFoundError)
-      const burst = await Promise.all(Array.from({ length: 20 }, () => storage.createMessage(conversation.id, text('<p>b</p>', { object_id: 'burst' }))))
-      t.equal(new Set(burst.map((r) => r?.value.id)).size, 1)
-      t.equal(burst.filter((r) => r?.created).length, 1)
-      t.equal((await storage.listMessages(conversation.id))?.length, 4, 'initial, fin1, user, burst: nothing else')
+  async function withConversation (storage: FinStorage, objectId = 'ic_conv') {
+    const user = (await storage.createUser({ object_id: `${objectId}_user`, name: 'Jane', email: 'jane@example.com' })).value
+    const created = await storage.createConversation({
+      object_id: objectId,
+      user_id: user.id,
+      title: 'Pricing',
+      attributes: { topic: 'billing' },
+      message: { author: { id: user.id, user_type: 'end_user' }, body: '<p>Hi</p>', visibility: 'public', attachments: [], object_id: `${objectId}_m0` }
     })
+    return { user, ...created.value }
+  }
 
-    t.test('listConversations: most recently updated first, limited', async (t) => {
-      const storage = await fresh(t)
-      t.same(await storage.listConversations(), [])
-      const a = await withConversation(storage, 'a')
-      const b = await withConversation(storage, 'b')
-      const c = await withConversation(storage, 'c')
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      await storage.createMessage(a.conversation.id, text('bump'))
-      const listed = await storage.listConversations()
-      t.same(listed.map((x) => x.id), [a.conversation.id, c.conversation.id, b.conversation.id])
-      t.same(listed[0], await storage.getConversation(a.conversation.id), 'full conversations')
-      t.same((await storage.listConversations({ limit: 2 })).map((x) => x.id), [a.conversation.id, c.conversation.id])
-    })
+  storageCase('users: create, get, update, not found', async (storage) => {
+    const { value: user, created } = await storage.createUser({ object_id: 'u1', name: 'Jane', email: 'jane@example.com' })
+    assert.equal(created, true)
+    assertLike(user, { id: String, user_type: 'end_user', name: 'Jane', email: 'jane@example.com' })
+    assert.deepStrictEqual(await storage.getUser(user.id), user)
+    assert.equal(await storage.getUser('missing'), null)
+    const updated = await storage.updateUser(user.id, { attributes: { plan: 'pro', seats: 3 } })
+    assert.deepStrictEqual(updated?.attributes, { plan: 'pro', seats: 3 })
+    const merged = await storage.updateUser(user.id, { attributes: { plan: 'enterprise' } })
+    assert.deepStrictEqual(merged?.attributes, { plan: 'enterprise', seats: 3 }, 'attributes are merged key by key')
+    assert.deepStrictEqual((await storage.getUser(user.id))?.attributes, { plan: 'enterprise', seats: 3 })
+    assert.equal(await storage.updateUser('missing', { attributes: {} }), null)
+    const anonymous = await storage.createUser({})
+    assert.equal(anonymous.value.name, null)
+    assert.notEqual(anonymous.value.id, user.id)
+  })
 
-    t.test('a new message moves the conversation\'s updated_at', async (t) => {
-      const storage = await fresh(t)
-      const { conversation } = await withConversation(storage)
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      await storage.createMessage(conversation.id, text('later'))
-      const after = await storage.getConversation(conversation.id)
-      t.ok(after!.updated_at! > conversation.updated_at!, 'updated_at moved forward')
-      t.equal(after!.created_at, conversation.created_at)
+  storageCase('users: object_id makes create idempotent, also 20 at once', async (storage) => {
+    const first = await storage.createUser({ object_id: 'same', name: 'A' })
+    const again = await storage.createUser({ object_id: 'same', name: 'B' })
+    assert.equal(again.created, false)
+    assert.deepStrictEqual(again.value, first.value, 'the repeat answers the first user, unchanged')
+    const results = await Promise.all(Array.from({ length: 20 }, () => storage.createUser({ object_id: 'burst', name: 'C' })))
+    assert.equal(new Set(results.map((r) => r.value.id)).size, 1, 'one user for 20 concurrent creates')
+    assert.equal(results.filter((r) => r.created).length, 1, 'exactly one call reports created')
+  })
+
+  storageCase('agents: upsert and list', async (storage) => {
+    assert.deepStrictEqual((await storage.listAgents()).map((a) => a.id).sort(), ['agent_fin', 'agent_human'])
+    await storage.upsertAgent({ ...HUMAN, name: 'Sarah J.' })
+    const agents = await storage.listAgents()
+    assert.equal(agents.length, 2)
+    assert.equal(agents.find((a) => a.id === HUMAN.id)?.name, 'Sarah J.')
+    assertLike(agents.find((a) => a.id === FIN.id), FIN)
+  })
+
+  storageCase('conversations: create answers the conversation and its first message', async (storage) => {
+    const { user, conversation, message } = await withConversation(storage)
+    assertLike(conversation, { id: String, status: 'open', title: 'Pricing', tags: [], attributes: { topic: 'billing' }, user: { id: user.id } })
+    assertNot(conversation.assignee, 'nobody assigned yet')
+    assertLike(message, { id: String, conversation_id: conversation.id, message_type: 'comment', body: '<p>Hi</p>', visibility: 'public', author: { id: user.id, user_type: 'end_user', name: 'Jane' } })
+    assert.deepStrictEqual(await storage.getConversation(conversation.id), conversation)
+    assert.deepStrictEqual(await storage.listMessages(conversation.id), [message])
+    assert.equal(await storage.getConversation('missing'), null)
+  })
+
+  storageCase('conversations: idempotent on object_id, also 20 at once', async (storage) => {
+    const { user, conversation, message } = await withConversation(storage, 'c1')
+    const again = await storage.createConversation({ object_id: 'c1', user_id: user.id, title: 'Other', attributes: null, message: text('other') })
+    assert.equal(again.created, false)
+    assert.deepStrictEqual(again.value, { conversation: await storage.getConversation(conversation.id), message })
+    const results = await Promise.all(Array.from({ length: 20 }, () => storage.createConversation({
+      object_id: 'c2', user_id: user.id, title: null, attributes: null, message: text('<p>x</p>', { object_id: 'c2_m0' })
+    })))
+    assert.equal(new Set(results.map((r) => r.value.conversation.id)).size, 1)
+    assert.equal(results.filter((r) => r.created).length, 1)
+    assert.equal((await storage.listMessages(results[0]!.value.conversation.id))?.length, 1, 'one initial message')
+  })
+
+  storageCase('conversations: a missing user or agent author writes nothing', async (storage) => {
+    const user = (await storage.createUser({ name: 'Jane' })).value
+    await assert.rejects(storage.createConversation({ object_id: 'c', user_id: 'missing', title: null, attributes: null, message: text('x') }), FinUserNotFoundError)
+    await assert.rejects(storage.createConversation({
+      object_id: 'c', user_id: user.id, title: null, attributes: null, message: text('x', { author: { id: 'nobody', user_type: 'agent' } })
+    }), FinAgentNotFoundError)
+    const later = await storage.createConversation({ object_id: 'c', user_id: user.id, title: null, attributes: null, message: text('x') })
+    assert.equal(later.created, true, 'the failed calls left no trace of object_id "c"')
+  })
+
+  storageCase('conversations: update changes only what is given', async (storage) => {
+    const { conversation } = await withConversation(storage)
+    const assigned = await storage.updateConversation(conversation.id, { assignee_id: FIN.id, tags: ['a', 'b'] })
+    assert.equal(assigned?.previousAssigneeId, null)
+    assertLike(assigned?.conversation, { status: 'open', title: 'Pricing', tags: ['a', 'b'], attributes: { topic: 'billing' }, assignee: { id: FIN.id, user_type: 'agent', name: 'Fin', alias: 'Fin' } })
+    const resolved = await storage.updateConversation(conversation.id, { status: 'resolved', title: null, attributes: { sentiment: 'happy' } })
+    assertLike(resolved?.conversation, { status: 'resolved', tags: ['a', 'b'], attributes: { topic: 'billing', sentiment: 'happy' }, assignee: { id: FIN.id } })
+    assertNot(resolved?.conversation.title, 'title cleared')
+    const handover = await storage.updateConversation(conversation.id, { assignee_id: null })
+    assert.equal(handover?.previousAssigneeId, FIN.id)
+    assertNot(handover?.conversation.assignee)
+    assert.deepStrictEqual(await storage.getConversation(conversation.id), handover?.conversation)
+    assert.equal(await storage.updateConversation('missing', { status: 'closed' }), null)
+  })
+
+  storageCase('conversations: update is all or nothing', async (storage) => {
+    const { conversation, user } = await withConversation(storage)
+    await assert.rejects(storage.updateConversation(conversation.id, { status: 'closed', assignee_id: 'nobody' }), FinAgentNotFoundError)
+    await assert.rejects(storage.updateConversation(conversation.id, { status: 'closed', user: { id: 'someone-else', name: 'X' } }), FinUserMismatchError)
+    assert.deepStrictEqual(await storage.getConversation(conversation.id), conversation, 'nothing changed')
+    const withUser = await storage.updateConversation(conversation.id, { user: { id: user.id, name: 'Jane Doe', attributes: { vip: true } } })
+    assertLike(withUser?.conversation.user, { id: user.id, name: 'Jane Doe', attributes: { vip: true } })
+    assertLike(await storage.getUser(user.id), { name: 'Jane Doe', attributes: { vip: true } })
+  })
+
+  storageCase('messages: order, after_id, not found', async (storage) => {
+    const { conversation, message: first } = await withConversation(storage)
+    const ids = [first.id]
+    for (let i = 1; i < 6; i++) {
+      const created = await storage.createMessage(conversation.id, text(`<p>${i}</p>`, { object_id: `m${i}` }))
+      ids.push(created!.value.id)
+    }
+    assert.deepStrictEqual((await storage.listMessages(conversation.id))?.map((m) => m.id), ids, 'oldest first')
+    assert.deepStrictEqual((await storage.listMessages(conversation.id, ids[2]))?.map((m) => m.id), ids.slice(3), 'strictly after after_id')
+    assert.deepStrictEqual(await storage.listMessages(conversation.id, ids[5]), [], 'nothing after the last')
+    assert.deepStrictEqual((await storage.listMessages(conversation.id, 'unknown'))?.map((m) => m.id), ids, 'unknown after_id: everything')
+    assert.equal(await storage.listMessages('missing'), null)
+    assert.equal(await storage.createMessage('missing', text('x')), null)
+  })
+
+  storageCase('messages: fields, authors, idempotency', async (storage) => {
+    const { conversation, user } = await withConversation(storage)
+    const attachments = [{ url: 'https://example.com/a.pdf', filetype: 'pdf', filename: 'A' }]
+    const fromFin = await storage.createMessage(conversation.id, text('', {
+      object_id: 'fin1', visibility: 'private', created_at: '2025-10-27T14:35:00.000Z', attachments
+    }))
+    assert.equal(fromFin?.created, true)
+    assertLike(fromFin?.value, {
+      conversation_id: conversation.id,
+      body: '',
+      visibility: 'private',
+      created_at: '2025-10-27T14:35:00.000Z',
+      attachments,
+      author: { id: FIN.id, user_type: 'agent', name: 'Fin', email: 'fin@example.com', alias: 'Fin' }
     })
-  }).then(() => undefined)
+    const repeat = await storage.createMessage(conversation.id, text('changed', { object_id: 'fin1' }))
+    assert.equal(repeat?.created, false)
+    assert.deepStrictEqual(repeat?.value, fromFin?.value)
+    const fromUser = await storage.createMessage(conversation.id, text('<p>q</p>', { author: { id: user.id, user_type: 'end_user' } }))
+    assertLike(fromUser?.value.author, { id: user.id, user_type: 'end_user', name: 'Jane' })
+    await assert.rejects(storage.createMessage(conversation.id, text('x', { author: { id: 'ghost', user_type: 'end_user' } })), FinUserNotFoundError)
+    await assert.rejects(storage.createMessage(conversation.id, text('x', { author: { id: 'ghost', user_type: 'agent' } })), FinAgentNotFoundError)
+    const burst = await Promise.all(Array.from({ length: 20 }, () => storage.createMessage(conversation.id, text('<p>b</p>', { object_id: 'burst' }))))
+    assert.equal(new Set(burst.map((r) => r?.value.id)).size, 1)
+    assert.equal(burst.filter((r) => r?.created).length, 1)
+    assert.equal((await storage.listMessages(conversation.id))?.length, 4, 'initial, fin1, user, burst: nothing else')
+  })
+
+  storageCase('listConversations: most recently updated first, limited', async (storage) => {
+    assert.deepStrictEqual(await storage.listConversations(), [])
+    const a = await withConversation(storage, 'a')
+    const b = await withConversation(storage, 'b')
+    const c = await withConversation(storage, 'c')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await storage.createMessage(a.conversation.id, text('bump'))
+    const listed = await storage.listConversations()
+    assert.deepStrictEqual(listed.map((x) => x.id), [a.conversation.id, c.conversation.id, b.conversation.id])
+    assert.deepStrictEqual(listed[0], await storage.getConversation(a.conversation.id), 'full conversations')
+    assert.deepStrictEqual((await storage.listConversations({ limit: 2 })).map((x) => x.id), [a.conversation.id, c.conversation.id])
+  })
+
+  storageCase('a new message moves the conversation\'s updated_at', async (storage) => {
+    const { conversation } = await withConversation(storage)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await storage.createMessage(conversation.id, text('later'))
+    const after = await storage.getConversation(conversation.id)
+    assert.ok(after!.updated_at! > conversation.updated_at!, 'updated_at moved forward')
+    assert.equal(after!.created_at, conversation.created_at)
+  })
+  declareCases(`FinStorage contract: ${name}`, cases, options)
 }

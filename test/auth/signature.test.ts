@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import finHelpdesk, { type FinHelpdeskPluginOptions } from '../../lib/index.js'
+import { RAW_BODY, rawBody } from '../../lib/auth/raw-body.js'
 
 const NOW = Date.parse('2026-03-01T12:00:00Z')
 const SECONDS = Math.floor(NOW / 1000)
@@ -95,9 +96,10 @@ t.test('the token endpoint needs no signature; refused signatures count as faile
 t.test('raw body capture leaves the host\'s own routes alone', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  app.post('/host', async (request) => ({ body: request.body, raw: (request as { finRawBody?: unknown }).finRawBody ?? null }))
+  app.post('/host', async (request) => ({ body: request.body, raw: (request as { finRawBody?: unknown }).finRawBody ?? rawBody(request) ?? null }))
   await app.register(finHelpdesk, { prefix: '/fin', tokens: ['tok'], signature: { secrets: [SECRET] } })
   const res = await app.inject({ method: 'POST', url: '/host', payload: { a: 1 } })
   t.same(res.json(), { body: { a: 1 }, raw: null })
   t.notOk(app.hasRequestDecorator('finRawBody'), 'no decorator at the host level')
+  t.notOk(app.hasRequestDecorator(RAW_BODY), 'the raw body slot is declared in the Fin context only')
 })

@@ -10,8 +10,9 @@ const dir = mkdtempSync(join(tmpdir(), 'fin-outbox-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 
-await testFinOutbox('MemoryOutbox', () => new MemoryOutbox())
-await testFinOutbox('SqliteOutbox', () => new SqliteOutbox({ path: join(dir, `outbox-${++n}.db`) }))
+const test = (name: string, fn: () => Promise<void>) => t.test(name, fn)
+testFinOutbox('MemoryOutbox', () => new MemoryOutbox(), { test })
+testFinOutbox('SqliteOutbox', () => new SqliteOutbox({ path: join(dir, `outbox-${++n}.db`) }), { test })
 
 t.test('SqliteOutbox lives in SqliteStorage\'s database and keeps entries across reopening', async (t) => {
   const path = join(dir, 'shared.db')

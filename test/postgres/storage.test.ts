@@ -8,8 +8,9 @@ t.test('PostgreSQL', async (t) => {
   if (!(await havePostgres(t))) return
   const { pool, schema } = testPool(t)
   let n = 0
-  await testFinStorage('PostgresStorage', () => new PostgresStorage({ pool, schema: schema(`s${++n}`) }), t)
-  await testFinOutbox('PostgresOutbox', () => new PostgresOutbox({ pool, schema: schema(`o${++n}`) }), t)
+  const test = (name: string, fn: () => Promise<void>) => t.test(name, fn)
+  testFinStorage('PostgresStorage', () => new PostgresStorage({ pool, schema: schema(`s${++n}`) }), { test })
+  testFinOutbox('PostgresOutbox', () => new PostgresOutbox({ pool, schema: schema(`o${++n}`) }), { test })
 
   t.test('migrations are recorded once, also when several instances start together', async (t) => {
     const name = schema('migrate')

@@ -13,7 +13,7 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let files = 0
 const file = (): string => join(dir, `db-${++files}`, 'helpdesk.db')
 
-await testFinStorage('SqliteStorage (file)', () => new SqliteStorage({ path: file() }))
+testFinStorage('SqliteStorage (file)', () => new SqliteStorage({ path: file() }), { test: (name, fn) => t.test(name, fn) })
 
 t.test('WAL, migrations recorded, folder created', async (t) => {
   const path = file()
