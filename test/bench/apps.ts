@@ -61,6 +61,48 @@ export async function bareApp (storage: FinStorage, ids: Seeded): Promise<Fastif
   return app
 }
 
+/** The no-op surface of @opentelemetry/api that bareOtelApp calls (typed here: the package is optional). */
+interface OtelApi {
+  trace: { getTracer: (name: string) => { startSpan: (name: string, options: object) => OtelSpan }, setSpan: (context: unknown, span: OtelSpan) => unknown }
+  context: { active: () => unknown }
+  metrics: { getMeter: (name: string) => { createCounter: (name: string) => OtelRecorder, createHistogram: (name: string) => OtelRecorder } }
+}
+interface OtelSpan { setAttribute: (key: string, value: string | number) => void, end: () => void }
+interface OtelRecorder { add?: (value: number, attributes: object) => void, record?: (value: number, attributes: object) => void }
+
+/**
+ * Bare Fastify plus, per request, the OpenTelemetry API calls an instrumented route makes (a span with attributes,
+ * its context, a counter and a histogram) with no SDK registered: what the API's no-ops cost. Undefined when
+ * @opentelemetry/api is not installed.
+ */
+export async function bareOtelApp (storage: FinStorage, ids: Seeded): Promise<FastifyInstance | undefined> {
+  const name = '@opentelemetry/api'
+  const api = await import(name).then((module: OtelApi) => module, () => undefined)
+  if (api === undefined) return undefined
+  const app = await bareApp(storage, ids)
+  const tracer = api.trace.getTracer('bench')
+  const meter = api.metrics.getMeter('bench')
+  const requests = meter.createCounter('requests')
+  const duration = meter.createHistogram('duration')
+  const spans = new WeakMap<object, { span: OtelSpan, started: number }>()
+  app.addHook('onRequest', (request, _reply, done) => {
+    const span = tracer.startSpan('fin.api.getConversation', { attributes: { 'fin.operation': 'getConversation', 'http.request.method': request.method } })
+    api.trace.setSpan(api.context.active(), span)
+    spans.set(request, { span, started: performance.now() })
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    const state = spans.get(request)!
+    const attributes = { 'fin.operation': 'getConversation', 'http.response.status_code': reply.statusCode }
+    requests.add!(1, attributes)
+    duration.record!((performance.now() - state.started) / 1000, attributes)
+    state.span.setAttribute('http.response.status_code', reply.statusCode)
+    state.span.end()
+    done()
+  })
+  return app
+}
+
 /**
  * What a user would write by hand on the same SQLite file: a bearer check in one hook, one prepared statement per
  * read, and for create_message validation (the same schema), sanitizing (the same policy), idempotency on object_id

@@ -8,6 +8,7 @@ const LABELS: Record<string, string> = {
   bare: 'bare Fastify (constant JSON, same schema)',
   plugin: 'plugin (auth, rate limit, failed-auth limit)',
   glue: 'fastify-openapi-glue (bearer check, no limits)',
+  otel: 'bare Fastify + OpenTelemetry API calls per request, no SDK',
   hand: 'hand-written routes on the same SQLite file',
   example: 'example app as `npm start` runs it (logger on)'
 }
@@ -30,15 +31,24 @@ export async function httpScenarios (loader: Loader, dir: string): Promise<HttpR
   const bare = await startServer('bare')
   const memory = await startServer('plugin-memory')
   const glue = await startServer('glue')
+  // Only when @opentelemetry/api is installed (an optional peer dependency).
+  const otel = await startServer('bare-otel').catch(() => undefined)
   try {
-    note('GET /conversation on MemoryStorage', 'memory', await alternate(loader, [
+    const contenders: Contender[] = [
       { name: 'bare', server: bare, spec: getConversation(bare) },
       { name: 'plugin', server: memory, spec: getConversation(memory) },
       { name: 'glue', server: glue, spec: getConversation(glue) }
-    ]), 'bare', `Target: plugin >= 0.95 of bare. The glue app reads the spec from ${glue.note ?? 'its spec'}.`)
+    ]
+    if (otel !== undefined) contenders.push({ name: 'otel', server: otel, spec: getConversation(otel) })
+    note('GET /conversation on MemoryStorage', 'memory', await alternate(loader, contenders), 'bare',
+      `Target: plugin >= 0.95 of bare. The glue app reads the spec from ${glue.note ?? 'its spec'} (which types attributes as objects ` +
+      'without properties: its serializer sends them empty, a little less work). The last row, when @opentelemetry/api is installed, ' +
+      'is bare Fastify making the API calls an instrumented route makes (span, attributes, counter, histogram) with no SDK registered' +
+      (otel === undefined ? ' (not measured in this run: @opentelemetry/api is not installed).' : '.'))
   } finally {
     await memory.close()
     await glue.close()
+    await otel?.close()
   }
 
   // SQLite: one seeded file shared by the plugin, the hand-written routes and the example app (WAL: readers never wait).

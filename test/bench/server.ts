@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { PostgresStorage } from '../../lib/postgres/index.js'
-import { bareApp, exampleApp, glueApp, handSqliteApp, MemoryStorage, pluginApp, seed, SqliteStorage, type Seeded } from './apps.js'
+import { bareApp, bareOtelApp, exampleApp, glueApp, handSqliteApp, MemoryStorage, pluginApp, seed, SqliteStorage, type Seeded } from './apps.js'
 import type { ServerKind, ServerMessage, ParentMessage, ServerConfig } from './protocol.js'
 
 const kind = process.argv[2] as ServerKind
@@ -16,6 +16,13 @@ async function build (): Promise<{ app: FastifyInstance, ids: Seeded | undefined
       const storage = new MemoryStorage()
       const ids = await seed(storage)
       return { app: await bareApp(storage, ids), ids }
+    }
+    case 'bare-otel': {
+      const storage = new MemoryStorage()
+      const ids = await seed(storage)
+      const app = await bareOtelApp(storage, ids)
+      if (app === undefined) throw new Error('@opentelemetry/api is not installed')
+      return { app, ids }
     }
     case 'plugin-memory': {
       const storage = new MemoryStorage()
