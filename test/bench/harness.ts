@@ -15,7 +15,7 @@ export const WARMUP_SECONDS = 1
 
 const EXEC_ARGV = ['--expose-gc', '--import', '@tapjs/typescript/import']
 /** FIN_BENCH_PROFILE=<dir>: every server writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */
-const PROFILE = process.env.FIN_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.FIN_BENCH_PROFILE}`]
+const profile = (): string[] => process.env.FIN_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.FIN_BENCH_PROFILE}`]
 
 export interface Usage { cpu: number, heapUsed: number, rss: number }
 
@@ -32,7 +32,7 @@ export interface Server {
 export async function startServer (kind: ServerKind, config: ServerConfig = {}, logFile?: string): Promise<Server> {
   const out = logFile === undefined ? 'ignore' : openSync(logFile, 'w')
   const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [kind, JSON.stringify(config)], {
-    execArgv: [...EXEC_ARGV, ...PROFILE], stdio: ['ignore', out, 'inherit', 'ipc']
+    execArgv: [...EXEC_ARGV, ...profile()], stdio: ['ignore', out, 'inherit', 'ipc']
   })
   if (typeof out === 'number') closeSync(out)
   const ready = await new Promise<Extract<ServerMessage, { type: 'ready' }>>((resolve, reject) => {
