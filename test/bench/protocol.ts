@@ -1,7 +1,7 @@
 // The messages between the benchmark's parent and its server and load processes (over Node's IPC channel).
 import type { Seeded } from './apps.js'
 
-export type ServerKind = 'bare' | 'bare-otel' | 'plugin-memory' | 'glue' | 'plugin-sqlite' | 'plugin-postgres' | 'hand-sqlite' | 'example'
+export type ServerKind = 'bare' | 'bare-otel' | 'plugin-memory' | 'glue' | 'plugin-sqlite' | 'plugin-sqlite-single' | 'plugin-postgres' | 'hand-sqlite' | 'example'
 
 export interface ServerConfig {
   /** SQLite file (seeded by the parent). */

@@ -34,8 +34,10 @@ async function build (): Promise<{ app: FastifyInstance, ids: Seeded | undefined
       const { app, spec } = await glueApp(storage)
       return { app, ids, note: spec }
     }
-    case 'plugin-sqlite': {
-      const storage = new SqliteStorage({ path: config.path! })
+    case 'plugin-sqlite':
+    case 'plugin-sqlite-single': {
+      // -single: one transaction per write (group commit off), to measure what group commit gains.
+      const storage = new SqliteStorage({ path: config.path!, groupCommit: kind === 'plugin-sqlite' })
       const app = await pluginApp(storage)
       app.addHook('onClose', () => storage.close())
       return { app, ids: config.ids }
@@ -56,7 +58,12 @@ async function build (): Promise<{ app: FastifyInstance, ids: Seeded | undefined
 }
 
 const send = (message: ServerMessage): void => { process.send!(message) }
+// The parent closing the channel (or dying) is the signal to stop, even while the app is still being built.
+let stop = (): void => process.exit(0)
+process.on('disconnect', () => stop())
 const { app, ids, note } = await build()
+stop = () => { app.close().then(() => process.exit(0), () => process.exit(1)) }
+if (!process.connected) stop()
 await app.listen({ host: '127.0.0.1', port: 0 })
 const { port } = app.server.address() as { port: number }
 
@@ -68,6 +75,4 @@ process.on('message', (message: ParentMessage) => {
     send({ type: 'usage', cpu: cpu.user + cpu.system, heapUsed: memory.heapUsed, rss: memory.rss })
   }
 })
-// The parent closing the channel is the signal to stop.
-process.on('disconnect', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })
 send({ type: 'ready', url: `http://127.0.0.1:${port}`, ids, note })
