@@ -3,6 +3,7 @@ import finHelpdesk, { type FinOutbox, type FinStorage } from '../../lib/index.js
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
+import { logRequests } from './request-log.js'
 
 /** The agents a new helpdesk starts with: the one that represents Fin, and two humans. */
 export const SEED_AGENTS = [
@@ -18,7 +19,9 @@ export const FIN_PREFIX = '/api/fin'
  * Fin of every change, through an outbox in the same database), and a health check.
  */
 export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | object = true): Promise<FastifyInstance> {
-  const app = Fastify({ logger, forceCloseConnections: 'idle' })
+  // One line per request (request-log.ts) instead of Fastify's two.
+  const app = Fastify({ logger, forceCloseConnections: 'idle', disableRequestLogging: true })
+  logRequests(app)
   const { storage, outbox, redis } = config.backend === 'postgres' ? await postgresBackend(config) : sqliteBackend(config)
   // Added before the plugin, so it runs after it (onClose hooks run last-added first): the plugin drains its
   // notifications into the database, then the database closes.
