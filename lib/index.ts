@@ -29,4 +29,7 @@ export { systemClock, type FinNotifyOptions, type FinClock } from './notify/opti
 export { REGION_BASE_URLS, webhookUrl, type FinRegion } from './notify/webhook.js'
 export { applyFinConventions } from './http/conventions.js'
 export type { FinOAuthOptions, FinOAuthClient } from './auth/oauth.js'
-export { sortedQuery, canonicalQuery, signFinRequest, type FinSignatureOptions, type FinRequestToSign, type FinQuery } from './auth/signature.js'
+export {
+  sortedQuery, canonicalQuery, signFinRequest, MemoryReplayStore, redisReplayStore,
+  type FinSignatureOptions, type FinRequestToSign, type FinQuery, type FinReplayStore, type FinReplayRedis
+} from './auth/signature.js'

@@ -8,7 +8,7 @@ import { resolveSignatureOptions, type FinSignatureOptions, type ResolvedSignatu
 export type FinTokenVerifier = (token: string, request: FastifyRequest) => boolean | Promise<boolean>
 
 export interface FinRateLimitOptions {
-  /** Requests per client and window. @default 1200 */
+  /** Requests per client and window: 200 a second, twice a busy helpdesk's peak (docs/options.md). @default 12000 */
   max?: number
   /** Window length in milliseconds, or a string such as '1 minute'. @default 60000 */
   timeWindow?: number | string
@@ -38,7 +38,7 @@ export interface FinAuthOptions {
   tokens?: string | string[]
   /** A verifier for tokens that are not in `tokens` (e.g. looked up in a database). */
   verifyToken?: FinTokenVerifier
-  /** Rate limit per authenticated client (keyed on the token, not the IP), or false. @default { max: 1200, timeWindow: 60000 } */
+  /** Rate limit per authenticated client (a token fingerprint, or the OAuth client), or false. @default { max: 12000, timeWindow: 60000 } */
   rateLimit?: false | FinRateLimitOptions
   /** Limit on failed authentications per IP, or false. @default { max: 20, timeWindow: 60000 } */
   authFailureLimit?: false | FinAuthFailureLimitOptions
@@ -62,7 +62,7 @@ export interface ResolvedAuthOptions {
   signature: ResolvedSignatureOptions | undefined
 }
 
-export const DEFAULT_RATE_LIMIT = { max: 1200, timeWindow: 60_000, skipOnError: true }
+export const DEFAULT_RATE_LIMIT = { max: 12_000, timeWindow: 60_000, skipOnError: true }
 export const DEFAULT_AUTH_FAILURE_LIMIT = { max: 20, timeWindow: 60_000 }
 
 /** Checks and completes the auth options; builds nothing (the plugin makes the token issuer and signature check). */
