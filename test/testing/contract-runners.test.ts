@@ -13,10 +13,10 @@ function runNodeTest (env: Record<string, string>): { status: number | null, out
   return { status: child.status, output: child.stdout + child.stderr }
 }
 
-t.test('without a runner given, the suites run on node:test: 12 storage and 5 outbox cases pass', async (t) => {
+t.test('without a runner given, the suites run on node:test: 12 storage and 7 outbox cases pass', async (t) => {
   const { status, output } = runNodeTest({})
   t.equal(status, 0, output)
-  t.match(output, /^# pass 17$/m)
+  t.match(output, /^# pass 19$/m)
   t.match(output, /^# fail 0$/m)
   t.match(output, /ok \d+ - FinStorage contract: MemoryStorage/)
 })
