@@ -4,6 +4,7 @@ import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
 import { agentInbox } from './inbox/index.js'
+import { logRequests } from './request-log.js'
 import type { HelpdeskTelemetry } from './telemetry.js'
 
 /** The agents a new helpdesk starts with: the one that represents Fin, and two humans. */
@@ -55,8 +56,11 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     forceCloseConnections: 'idle',
     requestTimeout: timeouts.request,
     connectionTimeout: timeouts.connection,
-    http: { connectionsCheckingInterval: timeouts.checkInterval, headersTimeout: timeouts.request, requestTimeout: timeouts.request }
+    http: { connectionsCheckingInterval: timeouts.checkInterval, headersTimeout: timeouts.request, requestTimeout: timeouts.request },
+    // One line per request (request-log.ts) instead of Fastify's two.
+    disableRequestLogging: true
   })
+  logRequests(app)
   if (telemetry !== undefined) {
     // First: HTTP server spans for every route. Its onClose is the last to run, so the final deliveries' spans flush.
     await app.register(telemetry.plugin)
