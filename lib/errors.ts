@@ -79,3 +79,9 @@ export function problemType (code: string): string {
 }
 
 export type { FastifyErrorConstructor }
+
+/** True for the coded 4xx errors the storage contract lets adapters throw (not found, mismatch). */
+export function isClientError (err: unknown): boolean {
+  const { code, statusCode } = err as { code?: unknown, statusCode?: unknown }
+  return typeof code === 'string' && code.startsWith('FIN_ERR_') && typeof statusCode === 'number' && statusCode < 500
+}

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { build } from './build.js'
 import { FinEvents } from './events.js'
-import { FinRegistry } from './integration.js'
+import { FinRegistry, createNotifyFin } from './decorators.js'
 import { resolveOptions, type FinHelpdeskOptions } from './options.js'
 import { finRoutes } from './http/routes/index.js'
 import { guardStorage } from './storage/guard.js'
 import { MemoryStorage } from './storage/memory.js'
-import { createNotifyFin } from './notify/decorator.js'
 import { FinNotifier } from './notify/notifier.js'
 
 export interface FinHelpdeskPluginOptions extends FinHelpdeskOptions {
@@ -16,24 +16,26 @@ export interface FinHelpdeskPluginOptions extends FinHelpdeskOptions {
 
 async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdeskPluginOptions): Promise<void> {
   const options = resolveOptions(pluginOptions)
+  const { auth, sanitize, notify, ownsOutbox } = build(options)
   const storage = options.storage ?? new MemoryStorage()
   const events = new FinEvents(fastify.log)
   // fp-wrapped plugins ignore Fastify's own `prefix`: apply it to the encapsulated child ourselves.
   const prefix = pluginOptions.prefix ?? ''
 
-  const notifier = options.notify === undefined ? undefined : new FinNotifier(options.notify, options.name, events, fastify.log)
+  const notifier = notify === undefined ? undefined : new FinNotifier(notify, options.name, events, fastify.log)
 
   if (!fastify.hasDecorator('fin')) fastify.decorate('fin', new FinRegistry())
   if (!fastify.hasDecorator('notifyFin')) fastify.decorate('notifyFin', createNotifyFin(fastify.fin))
   fastify.fin.add({ name: options.name, prefix: fastify.prefix + prefix, storage, events, notifier })
   if (notifier !== undefined) fastify.addHook('onReady', () => notifier.start())
 
-  await fastify.register(finRoutes, { prefix, options, storage: guardStorage(storage), events })
+  await fastify.register(finRoutes, { prefix, options, auth, sanitize, storage: guardStorage(storage), events })
 
   fastify.addHook('onClose', async () => {
     // Requests are done by now (onClose runs after the server closed): drain notifications, then let go.
     await notifier?.close()
-    // Close only what we created: a storage passed in belongs to the host.
+    // Close only what we created: a storage or outbox passed in belongs to the host.
+    if (ownsOutbox) await notify?.outbox.close?.()
     if (options.storage === undefined) await storage.close?.()
   })
 }

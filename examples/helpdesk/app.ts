@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import finHelpdesk, { type FinOutbox, type FinStorage } from '../../lib/index.js'
+import finHelpdesk, { type FinOutbox, type FinReplayRedis, type FinStorage } from '../../lib/index.js'
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
@@ -40,9 +40,10 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     rateLimit: config.rateLimit === 0 ? false : { ...(config.rateLimit === undefined ? {} : { max: config.rateLimit }), redis },
     notify: config.notify === undefined ? undefined : { ...config.notify, outbox, lease: config.notifyLease },
     oauth: config.oauth,
-    signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets }
+    // With Redis (several processes), a signature seen by one process is a replay on all.
+    signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets, redis }
   })
-  await app.register(agentConsole, { storage, token: config.consoleToken })
+  await app.register(agentConsole, { storage, token: config.consoleToken, redis })
   app.fin.events.on('notify.failed', (event) => {
     app.log.error({ conversation: event.conversation_id, reason: event.reason }, 'Fin was not notified')
   })
@@ -57,7 +58,7 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
 interface Backend {
   storage: FinStorage
   outbox: FinOutbox
-  redis?: { disconnect: () => void }
+  redis?: FinReplayRedis & { disconnect: () => void }
 }
 
 function sqliteBackend (config: HelpdeskConfig): Backend {
@@ -66,7 +67,7 @@ function sqliteBackend (config: HelpdeskConfig): Backend {
 }
 
 /** Several instances as one helpdesk: PostgreSQL for data and the notify outbox, Redis for the rate limit. */
-async function postgresBackend (config: HelpdeskConfig): Promise<Backend & { redis: object & { disconnect: () => void } }> {
+async function postgresBackend (config: HelpdeskConfig): Promise<Backend & { redis: FinReplayRedis & { disconnect: () => void } }> {
   // Imported here, so that `npm start` (SQLite) needs neither driver.
   const { PostgresOutbox, PostgresStorage } = await import('../../lib/postgres/index.js')
   const { Redis } = await import('ioredis')

@@ -24,7 +24,7 @@ export interface HelpdeskConfig {
   /** Where notifyFin sends events; undefined (notifications off) until FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY are set. */
   notify: Pick<FinNotifyOptions, 'integrationId' | 'webhookKey' | 'region' | 'baseUrl'> | undefined
   /** The token endpoint (/api/fin/oauth/token), on when FIN_OAUTH_CLIENTS lists clients. */
-  oauth: Pick<FinOAuthOptions, 'clients' | 'tokenTtl'> | undefined
+  oauth: Pick<FinOAuthOptions, 'clients' | 'tokenTtl' | 'signingSecret'> | undefined
   /** Secrets for Fin's request signatures; when set, unsigned requests are refused. */
   signingSecrets: string[]
 }
@@ -68,7 +68,10 @@ function readOAuth (env: NodeJS.ProcessEnv): HelpdeskConfig['oauth'] {
     if (colon <= 0 || colon === pair.length - 1) throw new Error('FIN_OAUTH_CLIENTS must be comma-separated client_id:client_secret pairs')
     return { id: pair.slice(0, colon), secret: pair.slice(colon + 1) }
   })
-  return { clients, tokenTtl: integer(env, 'FIN_OAUTH_TOKEN_TTL', 3600, 1, 86_400 * 30) }
+  const tokenTtl = integer(env, 'FIN_OAUTH_TOKEN_TTL', 3600, 1, 86_400 * 30)
+  // Several processes must share it to accept each other's tokens (unset: one random secret per process).
+  const signingSecret = env.FIN_OAUTH_SIGNING_SECRET
+  return signingSecret === undefined || signingSecret === '' ? { clients, tokenTtl } : { clients, tokenTtl, signingSecret }
 }
 
 function readNotify (env: NodeJS.ProcessEnv): HelpdeskConfig['notify'] {

@@ -1,16 +1,18 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import fastifyBearerAuth from '@fastify/bearer-auth'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
-  applyFinConventions, FinAgentNotFoundError, FinConversationNotFoundError, FinEmptyMessageError, FinUnauthorizedError,
+  applyFinConventions, FinAgentNotFoundError, FinConversationNotFoundError, FinEmptyMessageError,
   sanitizeFinHtml, schemas, type FinStorage
 } from '../../lib/index.js'
+import { consoleAuth } from './console-auth.js'
 
 export interface ConsoleOptions {
   storage: FinStorage
   /** Bearer token of the console: the agents' side, never one of Fin's tokens. */
   token: string
+  /** An ioredis client, when several instances share the console's rate limits. */
+  redis?: object
 }
 
 const Params = Type.Object({ id: schemas.Id })
@@ -19,15 +21,9 @@ const Params = Type.Object({ id: schemas.Id })
  * The human-agent side of the example helpdesk: agents read conversations, reply, type and reassign; every change
  * is reported to Fin with notifyFin (a sync), typing with notifyFin.typing.
  */
-export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { storage, token }) => {
+export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { storage, token, redis }) => {
   applyFinConventions(app)
-  await app.register(fastifyBearerAuth, { addHook: false, keys: [token], verifyErrorLogLevel: 'info' })
-  app.addHook('onRequest', (request, reply, done) => {
-    app.verifyBearerAuth!(request, reply, (err) => {
-      if (err === undefined || err === null) return done()
-      done(new FinUnauthorizedError('Missing or invalid console token'))
-    })
-  })
+  await consoleAuth(app, { token, redis })
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
   routes.get('/console/conversations', async () => storage.listConversations({ limit: 100 }))

@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyAuth from '@fastify/auth'
 import fastifyBearerAuth from '@fastify/bearer-auth'
 import { FinUnauthorizedError } from '../errors.js'
-import type { FinTokenVerifier } from '../options.js'
+import { client, setClient } from './client.js'
 import type { OAuthTokens } from './oauth.js'
+import type { FinTokenVerifier } from './options.js'
 
 type AuthFunction = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
 
@@ -32,10 +33,42 @@ export function tokenFingerprint (token: string): string {
   return fingerprint
 }
 
+const tokenKeys = new Map<string, string>()
+const oauthKeys = new Map<string, string>()
+
+/** The rate-limit key of a token accepted as a static token or by `verifyToken`: its fingerprint, made once. */
+export function tokenClientKey (token: string): string {
+  let key = tokenKeys.get(token)
+  if (key === undefined) {
+    key = `token:${tokenFingerprint(token)}`
+    // Bounded like the fingerprints; only accepted tokens get here.
+    if (tokenKeys.size >= 1000) tokenKeys.clear()
+    tokenKeys.set(token, key)
+  }
+  return key
+}
+
+/** The rate-limit key of an OAuth client: its tokens share it, so a fresh token does not reset the limit. */
+export function oauthClientKey (clientId: string): string {
+  let key = oauthKeys.get(clientId)
+  if (key === undefined) {
+    key = `oauth:${clientId}`
+    // Client ids come from the configuration (verified tokens and authenticated clients only): a handful.
+    if (oauthKeys.size >= 1000) oauthKeys.clear()
+    oauthKeys.set(clientId, key)
+  }
+  return key
+}
+
+// RFC 7235: the scheme is case-insensitive ("bearer x", "BEARER x"); @fastify/bearer-auth compares it
+// case-insensitively under its 'rfc6749' setting. The token itself is still compared exactly.
+const BEARER = { addHook: false, verifyErrorLogLevel: 'info', specCompliance: 'rfc6749' } as const
+
 /**
  * Registers @fastify/auth and @fastify/bearer-auth in the (encapsulated) route context and returns an async check:
  * the static tokens (constant-time, several at once for rotation) OR an access token from the OAuth endpoint OR the
- * custom verifier. Throws FIN_ERR_UNAUTHORIZED when none accepts.
+ * custom verifier. Throws FIN_ERR_UNAUTHORIZED when none accepts; on success, records the rate-limit key of the
+ * authenticated client (client.ts).
  */
 export async function createAuthenticator (
   app: FastifyInstance,
@@ -45,19 +78,28 @@ export async function createAuthenticator (
 ): Promise<(request: FastifyRequest, reply: FastifyReply) => Promise<void>> {
   // @fastify/auth throws FST_ERR_DEC_ALREADY_PRESENT when registered twice in one context.
   if (!app.hasDecorator('auth')) await app.register(fastifyAuth)
-  await app.register(fastifyBearerAuth, { addHook: false, keys: tokens, verifyErrorLogLevel: 'info' })
+  await app.register(fastifyBearerAuth, { ...BEARER, keys: tokens })
   const verifiers: AuthFunction[] = []
   const factory = app.verifyBearerAuthFactory!
   if (tokens.length > 0) verifiers.push(app.verifyBearerAuth as AuthFunction)
   if (oauth !== undefined) {
-    verifiers.push(factory({ keys: [], addHook: false, verifyErrorLogLevel: 'info', auth: (token: string) => oauth.verify(token) }) as AuthFunction)
+    verifiers.push(factory({
+      ...BEARER,
+      keys: [],
+      // The key is the client (`sub`), not the token: a fresh token must not reset the client's rate limit.
+      auth: async (token: string, request: FastifyRequest) => {
+        const id = await oauth.verify(token)
+        if (id === undefined) return false
+        setClient(request, oauthClientKey(id))
+        return true
+      }
+    }) as AuthFunction)
   }
   if (verifyToken !== undefined) {
     verifiers.push(factory({
+      // Without addHook: false (in BEARER) the factory answers 401 itself instead of handing the error to @fastify/auth.
+      ...BEARER,
       keys: [],
-      // Without addHook: false the factory answers 401 itself instead of handing the error to @fastify/auth.
-      addHook: false,
-      verifyErrorLogLevel: 'info',
       // A verifier that throws must not turn into bearer-auth's 500: log it and refuse the token.
       auth: async (token: string, request: FastifyRequest) => {
         try {
@@ -72,8 +114,10 @@ export async function createAuthenticator (
   const check = app.auth(verifiers) as AuthFunction
   return (request, reply) => new Promise((resolve, reject) => {
     check(request, reply, (err) => {
-      if (err === undefined || err === null) resolve()
-      else reject(new FinUnauthorizedError(bearerToken(request) === undefined ? 'Missing bearer token' : 'Invalid bearer token'))
+      if (err === undefined || err === null) {
+        if (client(request) === undefined) setClient(request, tokenClientKey(bearerToken(request)!))
+        resolve()
+      } else reject(new FinUnauthorizedError(bearerToken(request) === undefined ? 'Missing bearer token' : 'Invalid bearer token'))
     })
   })
 }

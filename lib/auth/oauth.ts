@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { createSigner, createVerifier } from 'fast-jwt'
 import { FinOptionsError } from '../errors.js'
 
@@ -18,9 +18,20 @@ export interface FinOAuthOptions {
   tokenTtl?: number
   /** The `aud` of issued tokens; a token for another audience is refused. @default 'fastify-fin-helpdesk:{name}' */
   audience?: string
+  /**
+   * A server-side secret mixed into every token-signing key, so that a client secret alone cannot mint tokens
+   * offline: only the token endpoint can. At least 32 characters. Give every instance that must accept each
+   * other's tokens the same one (e.g. from your secret store).
+   * @default a random secret per process: tokens then die with the process (Fin fetches a new one on the 401),
+   * and instances behind one load balancer refuse each other's tokens, so set it when you run several.
+   */
+  signingSecret?: string
   /** Milliseconds since the epoch; injectable for tests. @default Date.now */
   now?: () => number
 }
+
+/** How far in the future a token's `iat` may be (clock differences between instances), in seconds. */
+export const IAT_SKEW = 60
 
 interface Client {
   secretHash: Buffer
@@ -29,10 +40,57 @@ interface Client {
 
 export const ISSUER = 'fastify-fin-helpdesk'
 
+/** The checked OAuth options of one integration. */
+export interface ResolvedOAuthOptions {
+  clients: FinOAuthClient[]
+  path: string
+  tokenTtl: number
+  audience: string
+  now: () => number
+  /** The integration's name: each integration derives its own signing keys. */
+  integration: string
+  /** The given signing secret, or a random one made for this registration. */
+  signingSecret: string
+}
+
+/** Checks and completes `oauth`, at register time; never changes its input. */
+export function resolveOAuthOptions (options: FinOAuthOptions, integration: string): ResolvedOAuthOptions {
+  if (options === null || typeof options !== 'object' || !Array.isArray(options.clients) || options.clients.length === 0) {
+    throw new FinOptionsError('oauth.clients must list at least one { id, secret }')
+  }
+  const path = options.path ?? '/oauth/token'
+  if (!/^\/[A-Za-z0-9_\-/.~]*$/.test(path)) throw new FinOptionsError('oauth.path must start with "/"')
+  const tokenTtl = options.tokenTtl ?? 3600
+  if (!Number.isInteger(tokenTtl) || tokenTtl < 1) throw new FinOptionsError('oauth.tokenTtl must be a positive number of seconds')
+  const ids = new Set<string>()
+  for (const client of options.clients) {
+    if (typeof client?.id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(client.id) || client.id.includes(':')) {
+      throw new FinOptionsError('oauth client ids must be 1-128 printable characters without ":"')
+    }
+    if (typeof client.secret !== 'string' || client.secret.length < 16) throw new FinOptionsError(`oauth client ${client.id}: the secret must have at least 16 characters`)
+    if (ids.has(client.id)) throw new FinOptionsError(`oauth client ${client.id} is listed twice`)
+    ids.add(client.id)
+  }
+  const signingSecret = options.signingSecret ?? randomBytes(32).toString('base64url')
+  if (typeof signingSecret !== 'string' || signingSecret.length < 32) {
+    throw new FinOptionsError('oauth.signingSecret must be a string of at least 32 characters')
+  }
+  return {
+    clients: options.clients.map(({ id, secret }) => ({ id, secret })),
+    path,
+    tokenTtl,
+    audience: options.audience ?? `${ISSUER}:${integration}`,
+    now: options.now ?? Date.now,
+    integration,
+    signingSecret
+  }
+}
+
 /**
  * Issues and verifies the access tokens of the OAuth 2.0 client-credentials flow (RFC 6749 section 4.4). Tokens are
- * HS256 JWTs (fast-jwt) signed with a key derived from their client's secret and named by `kid`: any instance
- * configured with the same clients verifies them without shared state, and removing a client revokes its tokens.
+ * HS256 JWTs (fast-jwt) signed with a key derived from their client's secret and the server's `signingSecret`,
+ * named by `kid`: any instance configured with the same clients and signing secret verifies them without shared
+ * state, and removing a client revokes its tokens.
  */
 export class OAuthTokens {
   readonly path: string
@@ -41,30 +99,23 @@ export class OAuthTokens {
   readonly #now: () => number
   readonly #clients = new Map<string, Client>()
   readonly #keys = new Map<string, Buffer>()
-  readonly #verify: (token: string) => Promise<{ sub?: unknown, exp?: unknown }>
+  readonly #verify: (token: string) => Promise<{ header: { kid?: unknown }, payload: { sub?: unknown, exp?: unknown, iat?: unknown } }>
   readonly #dummyHash = createHash('sha256').update(randomUUID()).digest()
 
-  constructor (options: FinOAuthOptions, integration: string) {
-    if (options === null || typeof options !== 'object' || !Array.isArray(options.clients) || options.clients.length === 0) {
-      throw new FinOptionsError('oauth.clients must list at least one { id, secret }')
-    }
-    this.path = options.path ?? '/oauth/token'
-    if (!/^\/[A-Za-z0-9_\-/.~]*$/.test(this.path)) throw new FinOptionsError('oauth.path must start with "/"')
-    this.ttl = options.tokenTtl ?? 3600
-    if (!Number.isInteger(this.ttl) || this.ttl < 1) throw new FinOptionsError('oauth.tokenTtl must be a positive number of seconds')
-    this.audience = options.audience ?? `${ISSUER}:${integration}`
-    this.#now = options.now ?? Date.now
+  constructor (options: ResolvedOAuthOptions) {
+    this.path = options.path
+    this.ttl = options.tokenTtl
+    this.audience = options.audience
+    this.#now = options.now
     for (const client of options.clients) {
-      if (typeof client?.id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(client.id) || client.id.includes(':')) {
-        throw new FinOptionsError('oauth client ids must be 1-128 printable characters without ":"')
-      }
-      if (typeof client.secret !== 'string' || client.secret.length < 16) throw new FinOptionsError(`oauth client ${client.id}: the secret must have at least 16 characters`)
-      if (this.#clients.has(client.id)) throw new FinOptionsError(`oauth client ${client.id} is listed twice`)
-      const key = createHmac('sha256', client.secret).update(`${ISSUER}:oauth-signing-key:${integration}`).digest()
+      // Both secrets are needed: the client's (removing the client revokes its tokens) and the server's (holding a
+      // client secret is not enough to mint a token offline).
+      const clientKey = createHmac('sha256', client.secret).update(`${ISSUER}:oauth-signing-key:${options.integration}`).digest()
+      const key = createHmac('sha256', options.signingSecret).update(clientKey).digest()
       this.#keys.set(client.id, key)
       this.#clients.set(client.id, {
         secretHash: createHash('sha256').update(client.secret).digest(),
-        sign: createSigner({ key, algorithm: 'HS256', kid: client.id, noTimestamp: true })
+        sign: createSigner({ key, algorithm: 'HS256', kid: client.id })
       })
     }
     this.#verify = createVerifier({
@@ -74,7 +125,8 @@ export class OAuthTokens {
       // Expiry is checked below against the injectable clock.
       ignoreExpiration: true,
       ignoreNotBefore: true,
-      requiredClaims: ['sub', 'exp'],
+      requiredClaims: ['sub', 'exp', 'iat'],
+      complete: true,
       cache: 1000,
       key: async ({ header }: { header: { kid?: string } }) => {
         const key = header.kid === undefined ? undefined : this.#keys.get(header.kid)
@@ -99,13 +151,22 @@ export class OAuthTokens {
     return { access_token: accessToken, token_type: 'Bearer', expires_in: this.ttl }
   }
 
-  /** True for a token this integration issued, unexpired, for its audience, signed by a client still configured. */
-  async verify (token: string): Promise<boolean> {
+  /**
+   * The client id of a token this integration issued: unexpired, for its audience, signed with the key of the
+   * client it names (`sub` is the `kid`), no longer-lived than `tokenTtl`, not issued in the future. Otherwise
+   * undefined.
+   */
+  async verify (token: string): Promise<string | undefined> {
     try {
-      const payload = await this.#verify(token)
-      return typeof payload.exp === 'number' && payload.exp * 1000 > this.#now() && typeof payload.sub === 'string' && this.#clients.has(payload.sub)
+      const { header, payload } = await this.#verify(token)
+      const { sub, exp, iat } = payload
+      if (typeof sub !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') return undefined
+      const now = this.#now() / 1000
+      if (sub !== header.kid || !this.#clients.has(sub)) return undefined
+      if (exp <= now || exp - iat > this.ttl || iat > now + IAT_SKEW) return undefined
+      return sub
     } catch {
-      return false
+      return undefined
     }
   }
 }

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Limits } from './hooks.js'
+import { oauthClientKey } from './bearer.js'
 import type { OAuthTokens } from './oauth.js'
 
 /** An RFC 6749 section 5.2 error. */
@@ -72,7 +73,6 @@ export async function tokenEndpoint (app: FastifyInstance, { oauth, limits }: To
     }
     done(null, out)
   })
-  if (limits.perClient !== undefined) app.addHook('onRequest', limits.perClient)
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
     reply.header('pragma', 'no-cache')
@@ -87,6 +87,8 @@ export async function tokenEndpoint (app: FastifyInstance, { oauth, limits }: To
       if (!oauth.authenticate(given.id, given.secret)) throw new OAuthError('invalid_client', 'unknown client or wrong secret', 401)
       client = given
     })
+    // Counted per client after authentication: nobody else's traffic from a shared IP spends Fin's budget.
+    await limits.perClient(request, reply, oauthClientKey(client!.id))
     if (body.grant_type === undefined) throw new OAuthError('invalid_request', 'grant_type is required')
     if (body.grant_type !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'only grant_type=client_credentials is supported')
     request.log.info({ client: client!.id, via: client!.via }, 'fastify-fin-helpdesk: issued an access token')

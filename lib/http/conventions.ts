@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { createErrorHandler } from './error-handler.js'
-import { DEFAULT_BODY_LIMIT } from '../options.js'
+import { DEFAULT_BODY_LIMIT } from './options.js'
 import { installValidation } from './validation.js'
 
 /**

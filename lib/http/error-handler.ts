@@ -7,13 +7,6 @@ import {
 
 export type FinRouteVariant = 'standard' | 'posts-only'
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Set on every Fin route: which variant's error shape to answer with. */
-    finVariant?: FinRouteVariant
-  }
-}
-
 interface CodedError {
   code: string
   statusCode: number
@@ -38,9 +31,10 @@ export function toFinError (error: FastifyError, bodyLimit: number): CodedError 
 
 /**
  * Error handler of the Fin routes: a coded body in the route's variant, `WWW-Authenticate` on 401, and the
- * original error logged (at error level for 5xx, which never show their internals to the client).
+ * original error logged (at error level for 5xx, which never show their internals to the client). Each route is
+ * given the handler of its variant (the context's is the standard one), so nothing is stored on the route config.
  */
-export function createErrorHandler (bodyLimit: number) {
+export function createErrorHandler (bodyLimit: number, variant: FinRouteVariant = 'standard') {
   return function finErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     const fin = toFinError(error, bodyLimit)
     if (fin.statusCode >= 500) request.log.error({ err: error }, 'fastify-fin-helpdesk: request failed')
@@ -49,7 +43,7 @@ export function createErrorHandler (bodyLimit: number) {
       reply.header('www-authenticate', request.headers.authorization === undefined ? 'Bearer' : 'Bearer error="invalid_token"')
     }
     reply.code(fin.statusCode)
-    if (request.routeOptions.config.finVariant === 'posts-only') {
+    if (variant === 'posts-only') {
       return {
         data: null,
         error: {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import secureJson from 'secure-json-parse'
+import { decorateRawBody, setRawBody } from '../auth/raw-body.js'
 import { FinInvalidJsonError, FinValidationError } from '../errors.js'
 
 /**
@@ -40,16 +41,9 @@ export function jsonDepth (text: string, limit: number): number {
   return deepest
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The JSON body as received, for signature checks. */
-    finRawBody: string | undefined
-  }
-}
-
 /** Installs, in the encapsulated route context only, the validator and the JSON parser of the Fin routes. */
 export function installValidation (app: FastifyInstance, bodyLimit: number): void {
-  if (!app.hasRequestDecorator('finRawBody')) app.decorateRequest('finRawBody', undefined)
+  decorateRawBody(app)
   const ajv = createAjv()
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema))
   app.setSchemaErrorFormatter((errors, dataVar) => new Error(errors.map((error) => {
@@ -63,7 +57,7 @@ export function installValidation (app: FastifyInstance, bodyLimit: number): voi
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request: FastifyRequest, body, done) => {
     const text = body as string
-    request.finRawBody = text
+    setRawBody(request, text)
     if (text.trim() === '') {
       done(null, undefined)
       return

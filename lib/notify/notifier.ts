@@ -3,7 +3,7 @@ import { FinNotifyClosedError, FinValidationError } from '../errors.js'
 import type { FinEvents } from '../events.js'
 import { backoffDelay } from './backoff.js'
 import type { ResolvedNotifyOptions } from './options.js'
-import type { OutboxEntry } from './outbox.js'
+import type { FinOutbox, OutboxEntry } from './outbox.js'
 import { postEvent } from './webhook.js'
 
 /** The agent shown as typing: Fin requires all four fields. */
@@ -33,13 +33,16 @@ export interface NotifyFailure {
   failed_at: string
 }
 
+/** The checked notify options with the outbox to use (the plugin makes one when none was given, and closes it). */
+export type NotifierOptions = ResolvedNotifyOptions & { outbox: FinOutbox }
+
 /**
  * Delivers one integration's conversation events to Fin. Syncs go through the outbox: coalesced per conversation,
  * retried with capped exponential backoff and full jitter until `maxAge`, at least once. Typing events are
  * throttled, never stored, and dropped once stale. See docs/notify.md.
  */
 export class FinNotifier {
-  readonly #o: ResolvedNotifyOptions
+  readonly #options: NotifierOptions
   readonly #integration: string
   readonly #events: FinEvents
   readonly #log: FastifyBaseLogger
@@ -55,8 +58,8 @@ export class FinNotifier {
   #closed = false
   #delivered = 0
 
-  constructor (options: ResolvedNotifyOptions, integration: string, events: FinEvents, log: FastifyBaseLogger) {
-    this.#o = options
+  constructor (options: NotifierOptions, integration: string, events: FinEvents, log: FastifyBaseLogger) {
+    this.#options = options
     this.#integration = integration
     this.#events = events
     this.#log = log
@@ -64,7 +67,7 @@ export class FinNotifier {
 
   /** Picks up what an earlier run left in the outbox, then starts delivering. */
   async start (): Promise<void> {
-    await this.#o.outbox.recover?.(this.#o.clock.now())
+    await this.#options.outbox.recover?.(this.#options.clock.now())
     this.#kick()
   }
 
@@ -72,9 +75,9 @@ export class FinNotifier {
   async sync (conversationId: string): Promise<void> {
     if (this.#closed) throw new FinNotifyClosedError()
     assertId(conversationId, 'conversationId')
-    const now = this.#o.clock.now()
-    await this.#o.outbox.request(conversationId, now, this.#o.coalesceWindow)
-    this.#wakeAt(now + this.#o.coalesceWindow)
+    const now = this.#options.clock.now()
+    await this.#options.outbox.request(conversationId, now, this.#options.coalesceWindow)
+    this.#wakeAt(now + this.#options.coalesceWindow)
   }
 
   /** Sends a typing indicator now; false when one for this conversation and agent went out within the throttle. */
@@ -82,25 +85,25 @@ export class FinNotifier {
     if (this.#closed) throw new FinNotifyClosedError()
     assertId(conversationId, 'conversationId')
     for (const field of ['id', 'name', 'email'] as const) assertId(agent?.[field], `agent.${field}`)
-    const now = this.#o.clock.now()
+    const now = this.#options.clock.now()
     const key = `${conversationId}\u0000${agent.id}`
     const last = this.#typingLast.get(key)
-    if (last !== undefined && now - last < this.#o.typingThrottle) return false
+    if (last !== undefined && now - last < this.#options.typingThrottle) return false
     this.#typingLast.set(key, now)
     if (this.#typingLast.size > 10_000) {
-      for (const [k, at] of this.#typingLast) if (now - at >= this.#o.typingThrottle) this.#typingLast.delete(k)
+      for (const [k, at] of this.#typingLast) if (now - at >= this.#options.typingThrottle) this.#typingLast.delete(k)
     }
     this.#track(this.#sendTyping(conversationId, { id: agent.id, user_type: 'agent', name: agent.name, email: agent.email }, now, 1))
     return true
   }
 
   async stats (): Promise<NotifyStats> {
-    const counts = await this.#o.outbox.counts()
+    const counts = await this.#options.outbox.counts()
     return { pending: counts.pending, in_flight: this.#syncs.size + this.#typing.size, delivered: this.#delivered, failed: counts.failed }
   }
 
   async failures (): Promise<NotifyFailure[]> {
-    return (await this.#o.outbox.failures()).map((entry) => ({
+    return (await this.#options.outbox.failures()).map((entry) => ({
       conversation_id: entry.conversation_id,
       attempts: entry.attempt,
       status: entry.last_status,
@@ -116,32 +119,31 @@ export class FinNotifier {
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#o.clock.clearTimeout(this.#timer)
-    for (const timer of this.#typingTimers) this.#o.clock.clearTimeout(timer)
+    this.#options.clock.clearTimeout(this.#timer)
+    for (const timer of this.#typingTimers) this.#options.clock.clearTimeout(timer)
     let deadline: NodeJS.Timeout | undefined
     const timedOut = await Promise.race([
       Promise.allSettled([...this.#tasks]).then(() => false),
-      new Promise<boolean>((resolve) => { deadline = setTimeout(() => resolve(true), this.#o.drainTimeout) })
+      new Promise<boolean>((resolve) => { deadline = setTimeout(() => resolve(true), this.#options.drainTimeout) })
     ])
     clearTimeout(deadline)
     if (timedOut) {
       const abandoned = [...this.#syncs.keys()]
       for (const controller of [...this.#syncs.values(), ...this.#typing]) controller.abort()
-      await this.#o.outbox.release(abandoned, this.#o.clock.now())
+      await this.#options.outbox.release(abandoned, this.#options.clock.now())
       await Promise.allSettled([...this.#tasks])
       if (abandoned.length > 0) this.#log.warn({ conversations: abandoned }, 'fastify-fin-helpdesk: syncs still in flight at close went back to the outbox')
     }
-    if (this.#o.ownsOutbox) await this.#o.outbox.close?.()
   }
 
   #wakeAt (at: number): void {
     if (this.#closed || at >= this.#timerAt) return
-    this.#o.clock.clearTimeout(this.#timer)
+    this.#options.clock.clearTimeout(this.#timer)
     this.#timerAt = at
-    this.#timer = this.#o.clock.setTimeout(() => {
+    this.#timer = this.#options.clock.setTimeout(() => {
       this.#timerAt = Infinity
       this.#kick()
-    }, Math.max(0, at - this.#o.clock.now()))
+    }, Math.max(0, at - this.#options.clock.now()))
   }
 
   async #pump (): Promise<void> {
@@ -151,13 +153,13 @@ export class FinNotifier {
       return
     }
     this.#pumping = true
-    const { outbox, clock } = this.#o
+    const { outbox, clock } = this.#options
     try {
       do {
         this.#again = false
-        const free = this.#o.concurrency - this.#syncs.size
+        const free = this.#options.concurrency - this.#syncs.size
         if (free > 0) {
-          for (const entry of await outbox.claim(clock.now(), free, this.#o.lease)) {
+          for (const entry of await outbox.claim(clock.now(), free, this.#options.lease)) {
             // A lease that ran out while our own call is still under way: keep one call per conversation.
             if (!this.#syncs.has(entry.conversation_id)) this.#track(this.#deliver(entry))
           }
@@ -167,38 +169,38 @@ export class FinNotifier {
       const now = clock.now()
       // At capacity, work that is already due waits for a delivery to finish (which wakes the loop): arming a
       // timer for it would spin.
-      const atCapacity = this.#syncs.size >= this.#o.concurrency
+      const atCapacity = this.#syncs.size >= this.#options.concurrency
       const wake = next === null || (atCapacity && next <= now) ? Infinity : next
-      this.#wakeAt(Math.min(wake, now + this.#o.pollInterval))
+      this.#wakeAt(Math.min(wake, now + this.#options.pollInterval))
     } catch (err) {
       this.#log.error({ err }, 'fastify-fin-helpdesk: the notify outbox failed; retrying')
-      this.#wakeAt(clock.now() + this.#o.pollInterval)
+      this.#wakeAt(clock.now() + this.#options.pollInterval)
     } finally {
       this.#pumping = false
     }
   }
 
   async #deliver (entry: OutboxEntry): Promise<void> {
-    const { outbox, clock } = this.#o
+    const { outbox, clock } = this.#options
     const id = entry.conversation_id
     const controller = new AbortController()
     this.#syncs.set(id, controller)
     const attempt = entry.attempt + 1
     const started = clock.now()
     try {
-      const result = await postEvent(this.#o.url, this.#o.webhookKey, { conversation_id: id }, this.#o.timeout, controller.signal, () => clock.now())
+      const result = await postEvent(this.#options.url, this.#options.webhookKey, { conversation_id: id }, this.#options.timeout, controller.signal, () => clock.now())
       if (controller.signal.aborted) return // abandoned at close: released to the outbox
       const now = clock.now()
       if (result.outcome === 'accepted') {
-        const again = await outbox.complete(id, now, this.#o.coalesceWindow)
+        const again = await outbox.complete(id, now, this.#options.coalesceWindow)
         this.#delivered++
         this.#events.emit('notify.sent', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, latency_ms: now - started })
-        if (again) this.#wakeAt(now + this.#o.coalesceWindow)
+        if (again) this.#wakeAt(now + this.#options.coalesceWindow)
         return
       }
       if (result.outcome === 'retry') {
-        const delay = result.retryAfter ?? backoffDelay(attempt, this.#o.baseDelay, this.#o.maxDelay, this.#o.random)
-        if (now + delay - entry.first_at <= this.#o.maxAge) {
+        const delay = result.retryAfter ?? backoffDelay(attempt, this.#options.baseDelay, this.#options.maxDelay, this.#options.random)
+        if (now + delay - entry.first_at <= this.#options.maxAge) {
           await outbox.reschedule(id, now + delay, attempt, result.status, result.error, now)
           this.#events.emit('notify.retry', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, error: result.error, delay_ms: delay })
           this.#log.warn({ conversation: id, attempt, status: result.status, error: result.error, delay }, 'fastify-fin-helpdesk: Fin webhook failed, will retry')
@@ -208,7 +210,7 @@ export class FinNotifier {
       }
       const reason = result.outcome === 'rejected'
         ? `rejected by Fin: ${result.error}`
-        : `gave up after ${attempt} attempts (max age ${this.#o.maxAge} ms): ${result.error}`
+        : `gave up after ${attempt} attempts (max age ${this.#options.maxAge} ms): ${result.error}`
       await outbox.fail(id, attempt, result.status, reason, now)
       this.#events.emit('notify.failed', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, reason })
       this.#log.error({ conversation: id, attempt, status: result.status, reason }, 'fastify-fin-helpdesk: gave up notifying Fin')
@@ -227,20 +229,20 @@ export class FinNotifier {
     const base = { integration: this.#integration, kind: 'typing' as const, conversation_id: conversationId, attempt }
     try {
       const body = { conversation_id: conversationId, event_type: 'agent_typing', data: { agent } }
-      const started = this.#o.clock.now()
-      const result = await postEvent(this.#o.url, this.#o.webhookKey, body, this.#o.timeout, controller.signal, () => this.#o.clock.now())
+      const started = this.#options.clock.now()
+      const result = await postEvent(this.#options.url, this.#options.webhookKey, body, this.#options.timeout, controller.signal, () => this.#options.clock.now())
       if (controller.signal.aborted) return
-      const now = this.#o.clock.now()
+      const now = this.#options.clock.now()
       if (result.outcome === 'accepted') {
         this.#events.emit('notify.sent', { ...base, status: result.status, latency_ms: now - started })
         return
       }
       let reason = `rejected by Fin: ${result.error}`
       if (result.outcome === 'retry') {
-        const delay = result.retryAfter ?? backoffDelay(attempt, this.#o.baseDelay, this.#o.maxDelay, this.#o.random)
-        if (now + delay - createdAt < this.#o.typingStaleAfter && !this.#closed) {
+        const delay = result.retryAfter ?? backoffDelay(attempt, this.#options.baseDelay, this.#options.maxDelay, this.#options.random)
+        if (now + delay - createdAt < this.#options.typingStaleAfter && !this.#closed) {
           this.#events.emit('notify.retry', { ...base, status: result.status, error: result.error, delay_ms: delay })
-          const timer = this.#o.clock.setTimeout(() => {
+          const timer = this.#options.clock.setTimeout(() => {
             this.#typingTimers.delete(timer)
             this.#track(this.#sendTyping(conversationId, agent, createdAt, attempt + 1))
           }, delay)

@@ -1,5 +1,5 @@
 import { FinOptionsError } from '../errors.js'
-import { MemoryOutbox, type FinOutbox } from './outbox.js'
+import type { FinOutbox } from './outbox.js'
 import { REGION_BASE_URLS, webhookUrl, type FinRegion } from './webhook.js'
 
 /** Time as the notifier sees it; injectable so tests can drive retries without sleeping. */
@@ -67,8 +67,8 @@ export interface ResolvedNotifyOptions {
   typingThrottle: number
   typingStaleAfter: number
   drainTimeout: number
-  outbox: FinOutbox
-  ownsOutbox: boolean
+  /** The outbox given in the options; undefined means the plugin makes (and closes) a MemoryOutbox. */
+  outbox: FinOutbox | undefined
   lease: number
   pollInterval: number
   clock: FinClock
@@ -84,26 +84,30 @@ export function resolveNotifyOptions (options: FinNotifyOptions): ResolvedNotify
   if (!(region in REGION_BASE_URLS)) throw new FinOptionsError('notify.region must be "us", "eu" or "au"')
   const base = options.baseUrl ?? REGION_BASE_URLS[region]
   if (!/^https?:\/\/[^\s]+$/.test(base)) throw new FinOptionsError('notify.baseUrl must be an http(s) URL')
-  const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
+  // Two checks, not one with a `min` argument: a "positive" that let 0 through hid which options may be 0.
+  const number = (name: string, value: number | undefined, fallback: number, min: 0 | 1): number => {
     const v = value ?? fallback
     if (!Number.isFinite(v) || v < min) throw new FinOptionsError(`notify.${name} must be a number >= ${min}`)
     return v
   }
+  /** At least 1 (ms, or a count). */
+  const positive = (name: string, value: number | undefined, fallback: number): number => number(name, value, fallback, 1)
+  /** 0 turns the feature off (no coalescing, no throttle, no drain wait). */
+  const nonNegative = (name: string, value: number | undefined, fallback: number): number => number(name, value, fallback, 0)
   const retry = options.retry ?? {}
   return {
     url: webhookUrl(base, options.integrationId),
     webhookKey: options.webhookKey,
     timeout: positive('timeout', options.timeout, 10_000),
-    coalesceWindow: positive('coalesceWindow', options.coalesceWindow, 300, 0),
+    coalesceWindow: nonNegative('coalesceWindow', options.coalesceWindow, 300),
     baseDelay: positive('retry.baseDelay', retry.baseDelay, 1000),
     maxDelay: positive('retry.maxDelay', retry.maxDelay, 300_000),
     maxAge: positive('retry.maxAge', retry.maxAge, 86_400_000),
     concurrency: Math.floor(positive('concurrency', options.concurrency, 8)),
-    typingThrottle: positive('typingThrottle', options.typingThrottle, 3000, 0),
+    typingThrottle: nonNegative('typingThrottle', options.typingThrottle, 3000),
     typingStaleAfter: positive('typingStaleAfter', options.typingStaleAfter, 5000),
-    drainTimeout: positive('drainTimeout', options.drainTimeout, 10_000, 0),
-    outbox: options.outbox ?? new MemoryOutbox(),
-    ownsOutbox: options.outbox === undefined,
+    drainTimeout: nonNegative('drainTimeout', options.drainTimeout, 10_000),
+    outbox: options.outbox,
     lease: positive('lease', options.lease, 30_000),
     pollInterval: positive('pollInterval', options.pollInterval, 1000),
     clock: options.clock ?? systemClock,

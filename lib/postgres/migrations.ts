@@ -1,7 +1,11 @@
 import type { Pool, PoolClient } from 'pg'
 
-/** Versioned schema changes, each applied once, in order, under an advisory lock (several instances may start at once). */
-export function postgresMigrations (s: string): string[] {
+/**
+ * Two migration tracks, so each component creates only its own tables: the storage's (versions in `migrations`)
+ * and the outbox's (versions in `outbox_migrations`). Each step is applied once, in order, under an advisory lock
+ * (several instances may start at once). Never edit a released step: add the next one.
+ */
+export function storageMigrations (s: string): string[] {
   return [
     `
     CREATE TABLE ${s}.users (
@@ -50,8 +54,20 @@ export function postgresMigrations (s: string): string[] {
     );
     CREATE INDEX messages_by_conversation ON ${s}.messages (conversation_id, seq);
     `,
+    // Step 2 created the outbox here until the outbox got its own track. Kept as a no-op so that the numbering
+    // stays the same on databases that ran it: their next storage step will be 3, as on new databases.
+    'SELECT 1'
+  ]
+}
+
+/**
+ * The notify outbox's track. IF NOT EXISTS: a database migrated before the tracks were split already has the table
+ * (made by the storage's step 2); its outbox track then records version 1 and changes nothing.
+ */
+export function outboxMigrations (s: string): string[] {
+  return [
     `
-    CREATE TABLE ${s}.outbox (
+    CREATE TABLE IF NOT EXISTS ${s}.outbox (
       conversation_id text PRIMARY KEY,
       state text NOT NULL,
       due_at bigint NOT NULL,
@@ -63,7 +79,7 @@ export function postgresMigrations (s: string): string[] {
       last_error text,
       updated_at bigint NOT NULL
     );
-    CREATE INDEX outbox_due ON ${s}.outbox (state, due_at);
+    CREATE INDEX IF NOT EXISTS outbox_due ON ${s}.outbox (state, due_at);
     `
   ]
 }
@@ -86,18 +102,28 @@ export async function transaction<T> (pool: Pool, fn: (client: PoolClient) => Pr
   }
 }
 
-/** Creates the schema and brings it to the latest version; safe from several instances at once. */
-export function migratePostgres (pool: Pool, schema: string): Promise<void> {
+export interface MigrationTrack {
+  /** The table (in the schema) that records the versions applied. */
+  versionTable: string
+  steps: (quotedSchema: string) => string[]
+}
+
+export const STORAGE_TRACK: MigrationTrack = { versionTable: 'migrations', steps: storageMigrations }
+export const OUTBOX_TRACK: MigrationTrack = { versionTable: 'outbox_migrations', steps: outboxMigrations }
+
+/** Creates the schema and brings one track to its latest version; safe from several instances at once. */
+export function migratePostgres (pool: Pool, schema: string, track: MigrationTrack): Promise<void> {
   const s = `"${schema}"`
-  const steps = postgresMigrations(s)
+  const steps = track.steps(s)
+  const versions = `${s}.${track.versionTable}`
   return transaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fastify-fin-helpdesk:${schema}`])
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`)
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
-    const { rows } = await client.query<{ version: number | null }>(`SELECT MAX(version) AS version FROM ${s}.migrations`)
+    await client.query(`CREATE TABLE IF NOT EXISTS ${versions} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+    const { rows } = await client.query<{ version: number | null }>(`SELECT MAX(version) AS version FROM ${versions}`)
     for (let version = rows[0]?.version ?? 0; version < steps.length; version++) {
       await client.query(steps[version]!)
-      await client.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [version + 1])
+      await client.query(`INSERT INTO ${versions} (version) VALUES ($1)`, [version + 1])
     }
   })
 }

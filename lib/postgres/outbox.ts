@@ -1,6 +1,6 @@
 import pg, { type Pool } from 'pg'
 import { FinOptionsError } from '../errors.js'
-import { migratePostgres, SCHEMA_NAME, transaction } from './migrations.js'
+import { migratePostgres, OUTBOX_TRACK, SCHEMA_NAME, transaction } from './migrations.js'
 import type { FinOutbox, OutboxCounts, OutboxEntry } from '../notify/outbox.js'
 
 export interface PostgresOutboxOptions {
@@ -34,7 +34,7 @@ export class PostgresOutbox implements FinOutbox {
   readonly pool: Pool
   readonly #owned: boolean
   readonly #ready: Promise<void>
-  readonly #t: string
+  readonly #table: string
 
   constructor (options: PostgresOutboxOptions) {
     const schema = options.schema ?? 'fin'
@@ -42,15 +42,15 @@ export class PostgresOutbox implements FinOutbox {
     if ((options.pool === undefined) === (options.connectionString === undefined)) throw new FinOptionsError('give PostgresOutbox a `pool` or a `connectionString`')
     this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString })
     this.#owned = options.pool === undefined
-    this.#t = `"${schema}".outbox`
-    this.#ready = migratePostgres(this.pool, schema)
+    this.#table = `"${schema}".outbox`
+    this.#ready = migratePostgres(this.pool, schema, OUTBOX_TRACK)
     this.#ready.catch(() => {})
   }
 
   async request (conversationId: string, now: number, window: number): Promise<void> {
     await this.#ready
     // New: pending after the window. Pending: unchanged (coalesced). In flight: dirty. Failed: starts over.
-    await this.pool.query(`INSERT INTO ${this.#t} AS o (conversation_id, state, due_at, first_at, attempt, dirty, updated_at)
+    await this.pool.query(`INSERT INTO ${this.#table} AS o (conversation_id, state, due_at, first_at, attempt, dirty, updated_at)
       VALUES ($1, 'pending', $2, $3, 0, false, $3)
       ON CONFLICT (conversation_id) DO UPDATE SET
         dirty = o.dirty OR o.state = 'inflight',
@@ -63,9 +63,9 @@ export class PostgresOutbox implements FinOutbox {
 
   async claim (now: number, limit: number, lease: number): Promise<OutboxEntry[]> {
     await this.#ready
-    const { rows } = await this.pool.query<Row>(`UPDATE ${this.#t} SET state = 'inflight', lease_until = $2, updated_at = $1
+    const { rows } = await this.pool.query<Row>(`UPDATE ${this.#table} SET state = 'inflight', lease_until = $2, updated_at = $1
       WHERE conversation_id IN (
-        SELECT conversation_id FROM ${this.#t}
+        SELECT conversation_id FROM ${this.#table}
         WHERE (state = 'pending' AND due_at <= $1) OR (state = 'inflight' AND lease_until < $1)
         ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
       RETURNING ${COLUMNS}`, [now, now + lease, limit])
@@ -76,11 +76,11 @@ export class PostgresOutbox implements FinOutbox {
     await this.#ready
     // Lock the row first, so a call that marks it dirty meanwhile is either seen here or lands after the delete.
     return transaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ dirty: boolean }>(`SELECT dirty FROM ${this.#t} WHERE conversation_id = $1 FOR UPDATE`, [conversationId])
+      const { rows } = await client.query<{ dirty: boolean }>(`SELECT dirty FROM ${this.#table} WHERE conversation_id = $1 FOR UPDATE`, [conversationId])
       const again = rows[0]?.dirty === true
-      if (rows[0] !== undefined && !again) await client.query(`DELETE FROM ${this.#t} WHERE conversation_id = $1`, [conversationId])
+      if (rows[0] !== undefined && !again) await client.query(`DELETE FROM ${this.#table} WHERE conversation_id = $1`, [conversationId])
       if (again) {
-        await client.query(`UPDATE ${this.#t} SET state = 'pending', dirty = false, due_at = $2, first_at = $3, attempt = 0, lease_until = NULL,
+        await client.query(`UPDATE ${this.#table} SET state = 'pending', dirty = false, due_at = $2, first_at = $3, attempt = 0, lease_until = NULL,
           updated_at = $3 WHERE conversation_id = $1`, [conversationId, now + window, now])
       }
       return again
@@ -89,40 +89,40 @@ export class PostgresOutbox implements FinOutbox {
 
   async reschedule (conversationId: string, dueAt: number, attempt: number, status: number | null, error: string, now: number): Promise<void> {
     await this.#ready
-    await this.pool.query(`UPDATE ${this.#t} SET state = 'pending', due_at = $2, attempt = $3, dirty = false, last_status = $4,
+    await this.pool.query(`UPDATE ${this.#table} SET state = 'pending', due_at = $2, attempt = $3, dirty = false, last_status = $4,
       last_error = $5, lease_until = NULL, updated_at = $6 WHERE conversation_id = $1`, [conversationId, dueAt, attempt, status, error, now])
   }
 
   async fail (conversationId: string, attempt: number, status: number | null, error: string, now: number): Promise<void> {
     await this.#ready
-    await this.pool.query(`UPDATE ${this.#t} SET state = 'failed', attempt = $2, dirty = false, last_status = $3, last_error = $4,
+    await this.pool.query(`UPDATE ${this.#table} SET state = 'failed', attempt = $2, dirty = false, last_status = $3, last_error = $4,
       lease_until = NULL, updated_at = $5 WHERE conversation_id = $1`, [conversationId, attempt, status, error, now])
   }
 
   async release (conversationIds: string[], now: number): Promise<void> {
     await this.#ready
-    await this.pool.query(`UPDATE ${this.#t} SET state = 'pending', due_at = $2, lease_until = NULL, updated_at = $2
+    await this.pool.query(`UPDATE ${this.#table} SET state = 'pending', due_at = $2, lease_until = NULL, updated_at = $2
       WHERE conversation_id = ANY($1) AND state = 'inflight'`, [conversationIds, now])
   }
 
   async nextDueAt (): Promise<number | null> {
     await this.#ready
     const { rows } = await this.pool.query<{ next: string | null }>(`SELECT MIN(CASE state WHEN 'pending' THEN due_at ELSE lease_until END) AS next
-      FROM ${this.#t} WHERE state <> 'failed'`)
+      FROM ${this.#table} WHERE state <> 'failed'`)
     return rows[0]?.next == null ? null : Number(rows[0].next)
   }
 
   async counts (): Promise<OutboxCounts> {
     await this.#ready
     const counts = { pending: 0, inflight: 0, failed: 0 }
-    const { rows } = await this.pool.query<{ state: OutboxEntry['state'], n: string }>(`SELECT state, COUNT(*) AS n FROM ${this.#t} GROUP BY state`)
+    const { rows } = await this.pool.query<{ state: OutboxEntry['state'], n: string }>(`SELECT state, COUNT(*) AS n FROM ${this.#table} GROUP BY state`)
     for (const row of rows) counts[row.state] = Number(row.n)
     return counts
   }
 
   async failures (): Promise<OutboxEntry[]> {
     await this.#ready
-    return (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.#t} WHERE state = 'failed' ORDER BY updated_at`)).rows.map(toEntry)
+    return (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.#table} WHERE state = 'failed' ORDER BY updated_at`)).rows.map(toEntry)
   }
 
   async close (): Promise<void> {

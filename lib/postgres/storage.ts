@@ -5,7 +5,7 @@ import {
   fromConversationJoin, fromMessageRow, fromUserRow, newId, toAgent, toEndUser, userAuthor,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
-import { migratePostgres, SCHEMA_NAME, transaction } from './migrations.js'
+import { migratePostgres, SCHEMA_NAME, STORAGE_TRACK, transaction } from './migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -34,7 +34,7 @@ export class PostgresStorage implements FinStorage {
   readonly #owned: boolean
   readonly #now: () => Date
   readonly #ready: Promise<void>
-  readonly #q: ReturnType<typeof queries>
+  readonly #queries: ReturnType<typeof queries>
 
   constructor (options: PostgresStorageOptions) {
     this.schema = options.schema ?? 'fin'
@@ -43,8 +43,8 @@ export class PostgresStorage implements FinStorage {
     this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString })
     this.#owned = options.pool === undefined
     this.#now = options.now ?? (() => new Date())
-    this.#q = queries(`"${this.schema}"`)
-    this.#ready = migratePostgres(this.pool, this.schema)
+    this.#queries = queries(`"${this.schema}"`)
+    this.#ready = migratePostgres(this.pool, this.schema, STORAGE_TRACK)
     // Reported by the first call that awaits it; never an unhandled rejection.
     this.#ready.catch(() => {})
   }
@@ -56,19 +56,19 @@ export class PostgresStorage implements FinStorage {
 
   async getUser (id: string): Promise<EndUser | null> {
     await this.#ready
-    const { rows } = await this.pool.query<StoredUserRow>(this.#q.getUser, [id])
+    const { rows } = await this.pool.query<StoredUserRow>(this.#queries.getUser, [id])
     return rows[0] === undefined ? null : toUser(rows[0])
   }
 
   async createUser (user: NewUser): Promise<Created<EndUser>> {
     await this.#ready
-    const { rows } = await this.pool.query<StoredUserRow>(this.#q.insertUser, [
+    const { rows } = await this.pool.query<StoredUserRow>(this.#queries.insertUser, [
       newId('usr'), user.object_id ?? null, user.name ?? null, user.email ?? null, user.photo_url ?? null,
       user.attributes === undefined ? {} : user.attributes
     ])
     if (rows[0] !== undefined) return { value: toUser(rows[0]), created: true }
     // The object_id was taken (perhaps a moment ago, by another instance): answer that user.
-    const existing = await this.pool.query<StoredUserRow>(this.#q.getUserByObjectId, [user.object_id])
+    const existing = await this.pool.query<StoredUserRow>(this.#queries.getUserByObjectId, [user.object_id])
     return { value: toUser(existing.rows[0]!), created: false }
   }
 
@@ -79,24 +79,24 @@ export class PostgresStorage implements FinStorage {
 
   async listAgents (): Promise<AgentRecord[]> {
     await this.#ready
-    return (await this.pool.query<AgentRecord>(this.#q.listAgents)).rows
+    return (await this.pool.query<AgentRecord>(this.#queries.listAgents)).rows
   }
 
   async upsertAgent (agent: AgentRecord): Promise<AgentRecord> {
     await this.#ready
-    await this.pool.query(this.#q.upsertAgent, [agent.id, agent.name, agent.email, agent.photo_url ?? null, agent.alias ?? null])
+    await this.pool.query(this.#queries.upsertAgent, [agent.id, agent.name, agent.email, agent.photo_url ?? null, agent.alias ?? null])
     return { id: agent.id, name: agent.name, email: agent.email, photo_url: agent.photo_url ?? null, alias: agent.alias ?? null }
   }
 
   async getConversation (id: string): Promise<Conversation | null> {
     await this.#ready
-    const { rows } = await this.pool.query<ConversationJoin>(this.#q.getConversation, [id])
+    const { rows } = await this.pool.query<ConversationJoin>(this.#queries.getConversation, [id])
     return rows[0] === undefined ? null : toConversation(rows[0])
   }
 
   async listConversations (options: { limit?: number } = {}): Promise<Conversation[]> {
     await this.#ready
-    return (await this.pool.query<ConversationJoin>(this.#q.listConversations, [options.limit ?? 50])).rows.map(toConversation)
+    return (await this.pool.query<ConversationJoin>(this.#queries.listConversations, [options.limit ?? 50])).rows.map(toConversation)
   }
 
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
@@ -104,12 +104,12 @@ export class PostgresStorage implements FinStorage {
     const existing = input.object_id === undefined ? undefined : await this.#existingConversation(this.pool, input.object_id)
     if (existing !== undefined) return { value: existing, created: false }
     const created = await this.#tx(async (client) => {
-      if ((await client.query(this.#q.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
+      if ((await client.query(this.#queries.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
       const author = await this.#author(client, input.message.author)
       const id = newId('conv')
       const messageId = newId('msg')
       const now = this.#now().toISOString()
-      const inserted = await client.query(this.#q.insertConversation, [id, input.object_id ?? null, input.user_id, input.title, input.attributes ?? {}, messageId, now])
+      const inserted = await client.query(this.#queries.insertConversation, [id, input.object_id ?? null, input.user_id, input.title, input.attributes ?? {}, messageId, now])
       if (inserted.rowCount === 0) return undefined // the object_id was taken meanwhile
       await this.#insertMessage(client, messageId, id, input.message, author, now)
       return id
@@ -121,14 +121,14 @@ export class PostgresStorage implements FinStorage {
   async updateConversation (id: string, patch: ConversationPatch): Promise<UpdatedConversation | null> {
     await this.#ready
     const previous = await this.#tx(async (client) => {
-      const { rows } = await client.query<{ user_id: string, assignee_id: string | null }>(this.#q.lockConversation, [id])
+      const { rows } = await client.query<{ user_id: string, assignee_id: string | null }>(this.#queries.lockConversation, [id])
       const row = rows[0]
       if (row === undefined) return undefined
-      if (patch.assignee_id != null && (await client.query(this.#q.getAgent, [patch.assignee_id])).rows.length === 0) {
+      if (patch.assignee_id != null && (await client.query(this.#queries.getAgent, [patch.assignee_id])).rows.length === 0) {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
       if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
-      await client.query(this.#q.updateConversation, [
+      await client.query(this.#queries.updateConversation, [
         id,
         patch.title !== undefined, patch.title ?? null,
         patch.tags === undefined ? null : JSON.stringify(patch.tags),
@@ -148,22 +148,22 @@ export class PostgresStorage implements FinStorage {
   async listMessages (conversationId: string, afterId?: string): Promise<Message[] | null> {
     await this.#ready
     const { rows } = afterId === undefined
-      ? await this.pool.query<MessageRow>(this.#q.listMessages, [conversationId])
-      : await this.pool.query<MessageRow>(this.#q.listMessagesAfter, [conversationId, afterId])
-    if (rows.length === 0 && (await this.pool.query(this.#q.conversationExists, [conversationId])).rows.length === 0) return null
+      ? await this.pool.query<MessageRow>(this.#queries.listMessages, [conversationId])
+      : await this.pool.query<MessageRow>(this.#queries.listMessagesAfter, [conversationId, afterId])
+    if (rows.length === 0 && (await this.pool.query(this.#queries.conversationExists, [conversationId])).rows.length === 0) return null
     return rows.map(toMessage)
   }
 
   async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
     await this.#ready
     if (input.object_id !== undefined) {
-      const existing = await this.pool.query<MessageRow>(this.#q.getMessageByObjectId, [input.object_id])
+      const existing = await this.pool.query<MessageRow>(this.#queries.getMessageByObjectId, [input.object_id])
       if (existing.rows[0] !== undefined) return { value: toMessage(existing.rows[0]), created: false }
     }
     const result = await this.#tx(async (client) => {
       const now = this.#now().toISOString()
       // Lock the conversation first: its messages then commit in seq order (and it must exist).
-      if ((await client.query(this.#q.touchConversation, [conversationId, now])).rowCount === 0) return null
+      if ((await client.query(this.#queries.touchConversation, [conversationId, now])).rowCount === 0) return null
       const author = await this.#author(client, input.author)
       const id = newId('msg')
       const row = await this.#insertMessage(client, id, conversationId, input, author, now, true)
@@ -175,7 +175,7 @@ export class PostgresStorage implements FinStorage {
     })
     if (result === null) return null
     if (result === undefined) {
-      const existing = await this.pool.query<MessageRow>(this.#q.getMessageByObjectId, [input.object_id])
+      const existing = await this.pool.query<MessageRow>(this.#queries.getMessageByObjectId, [input.object_id])
       return { value: toMessage(existing.rows[0]!), created: false }
     }
     return { value: toMessage(result), created: true }
@@ -189,7 +189,7 @@ export class PostgresStorage implements FinStorage {
   /** PostgreSQL's plan for get_messages with after_id on this conversation: shows it is an index seek. */
   async queryPlan (conversationId: string, afterId: string): Promise<string[]> {
     await this.#ready
-    const { rows } = await this.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${this.#q.listMessagesAfter}`, [conversationId, afterId])
+    const { rows } = await this.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${this.#queries.listMessagesAfter}`, [conversationId, afterId])
     return rows.map((row) => row['QUERY PLAN'])
   }
 
@@ -200,16 +200,16 @@ export class PostgresStorage implements FinStorage {
 
   async #existingConversation (db: Pool | PoolClient, objectId?: string, id?: string): Promise<CreatedConversation | undefined> {
     const { rows } = objectId !== undefined
-      ? await db.query<ConversationJoin>(this.#q.getConversationByObjectId, [objectId])
-      : await db.query<ConversationJoin>(this.#q.getConversation, [id])
+      ? await db.query<ConversationJoin>(this.#queries.getConversationByObjectId, [objectId])
+      : await db.query<ConversationJoin>(this.#queries.getConversation, [id])
     const row = rows[0]
     if (row === undefined) return undefined
-    const message = await db.query<MessageRow>(this.#q.getMessage, [row.initial_message_id])
+    const message = await db.query<MessageRow>(this.#queries.getMessage, [row.initial_message_id])
     return { conversation: toConversation(row), message: toMessage(message.rows[0]!) }
   }
 
   async #patchUser (client: PoolClient, id: string, patch: UserPatch): Promise<EndUser | null> {
-    const { rows } = await client.query<StoredUserRow>(this.#q.updateUser, [
+    const { rows } = await client.query<StoredUserRow>(this.#queries.updateUser, [
       id,
       patch.name !== undefined, patch.name ?? null,
       patch.email !== undefined, patch.email ?? null,
@@ -221,11 +221,11 @@ export class PostgresStorage implements FinStorage {
 
   async #author (client: PoolClient, ref: NewMessage['author']): Promise<Message['author']> {
     if (ref.user_type === 'agent') {
-      const { rows } = await client.query<AgentRecord>(this.#q.getAgent, [ref.id])
+      const { rows } = await client.query<AgentRecord>(this.#queries.getAgent, [ref.id])
       if (rows[0] === undefined) throw new FinAgentNotFoundError(ref.id)
       return toAgent(rows[0])
     }
-    const { rows } = await client.query<StoredUserRow>(this.#q.getUser, [ref.id])
+    const { rows } = await client.query<StoredUserRow>(this.#queries.getUser, [ref.id])
     if (rows[0] === undefined) throw new FinUserNotFoundError(ref.id)
     return userAuthor(fromUserRow(rows[0], asIs))
   }
@@ -233,11 +233,11 @@ export class PostgresStorage implements FinStorage {
   /** Inserts a message; with `strict`, answers undefined when its object_id is taken, else drops the taken object_id. */
   async #insertMessage (client: PoolClient, id: string, conversationId: string, input: NewMessage, author: Message['author'], now: string, strict = false): Promise<MessageRow | undefined> {
     const values = [id, input.object_id ?? null, conversationId, input.body, author, input.visibility, JSON.stringify(input.attachments), input.created_at ?? now]
-    const { rows } = await client.query<MessageRow>(this.#q.insertMessage, values)
+    const { rows } = await client.query<MessageRow>(this.#queries.insertMessage, values)
     if (rows[0] !== undefined || strict) return rows[0]
     // An initial message whose object_id another message has: that id keeps pointing at the earlier message.
     values[1] = null
-    return (await client.query<MessageRow>(this.#q.insertMessage, values)).rows[0]
+    return (await client.query<MessageRow>(this.#queries.insertMessage, values)).rows[0]
   }
 }
 

@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3'
  * Versioned schema changes, applied in order inside one transaction each; the version reached is kept in
  * `{prefix}migrations`. Never edit a released migration: add the next one.
  */
-export function migrations (p: string): string[] {
+export function storageMigrations (p: string): string[] {
   return [
     `
     CREATE TABLE ${p}users (

@@ -33,7 +33,7 @@ interface Row {
 export class SqliteOutbox implements FinOutbox {
   readonly db: Database
   readonly #owned: boolean
-  readonly #s: Record<StatementName, Statement>
+  readonly #statements: Record<StatementName, Statement>
 
   constructor (options: SqliteOutboxOptions) {
     const p = options.tablePrefix ?? 'fin_'
@@ -76,59 +76,59 @@ export class SqliteOutbox implements FinOutbox {
       failures: `SELECT ${columns} FROM ${p}outbox WHERE state = 'failed' ORDER BY updated_at`,
       recover: `UPDATE ${p}outbox SET state = 'pending', due_at = @now, lease_until = NULL WHERE state = 'inflight'`
     }
-    this.#s = Object.fromEntries(Object.entries(prepared).map(([name, sql]) => [name, this.db.prepare(sql)])) as Record<StatementName, Statement>
+    this.#statements = Object.fromEntries(Object.entries(prepared).map(([name, sql]) => [name, this.db.prepare(sql)])) as Record<StatementName, Statement>
   }
 
   async request (conversationId: string, now: number, window: number): Promise<void> {
-    this.#s.request.run({ id: conversationId, due: now + window, now })
+    this.#statements.request.run({ id: conversationId, due: now + window, now })
   }
 
   async claim (now: number, limit: number, lease: number): Promise<OutboxEntry[]> {
-    const rows = this.db.transaction(() => this.#s.claim.all({ now, lease: now + lease, limit }) as Row[]).immediate()
+    const rows = this.db.transaction(() => this.#statements.claim.all({ now, lease: now + lease, limit }) as Row[]).immediate()
     return rows.map(toEntry).sort((a, b) => a.due_at - b.due_at)
   }
 
   async complete (conversationId: string, now: number, window: number): Promise<boolean> {
     return this.db.transaction(() => {
-      const row = this.#s.get.get(conversationId) as { dirty: number } | undefined
+      const row = this.#statements.get.get(conversationId) as { dirty: number } | undefined
       if (row === undefined) return false
       if (row.dirty === 0) {
-        this.#s.remove.run(conversationId)
+        this.#statements.remove.run(conversationId)
         return false
       }
-      this.#s.again.run({ id: conversationId, due: now + window, now })
+      this.#statements.again.run({ id: conversationId, due: now + window, now })
       return true
     }).immediate()
   }
 
   async reschedule (conversationId: string, dueAt: number, attempt: number, status: number | null, error: string, now: number): Promise<void> {
-    this.#s.reschedule.run({ id: conversationId, due: dueAt, attempt, status, error, now })
+    this.#statements.reschedule.run({ id: conversationId, due: dueAt, attempt, status, error, now })
   }
 
   async fail (conversationId: string, attempt: number, status: number | null, error: string, now: number): Promise<void> {
-    this.#s.fail.run({ id: conversationId, attempt, status, error, now })
+    this.#statements.fail.run({ id: conversationId, attempt, status, error, now })
   }
 
   async release (conversationIds: string[], now: number): Promise<void> {
-    this.db.transaction(() => { for (const id of conversationIds) this.#s.release.run({ id, now }) }).immediate()
+    this.db.transaction(() => { for (const id of conversationIds) this.#statements.release.run({ id, now }) }).immediate()
   }
 
   async nextDueAt (): Promise<number | null> {
-    return (this.#s.nextDue.get() as { next: number | null }).next
+    return (this.#statements.nextDue.get() as { next: number | null }).next
   }
 
   async counts (): Promise<OutboxCounts> {
     const counts = { pending: 0, inflight: 0, failed: 0 }
-    for (const row of this.#s.counts.all() as Array<{ state: OutboxEntry['state'], n: number }>) counts[row.state] = row.n
+    for (const row of this.#statements.counts.all() as Array<{ state: OutboxEntry['state'], n: number }>) counts[row.state] = row.n
     return counts
   }
 
   async failures (): Promise<OutboxEntry[]> {
-    return (this.#s.failures.all() as Row[]).map(toEntry)
+    return (this.#statements.failures.all() as Row[]).map(toEntry)
   }
 
   async recover (now: number): Promise<void> {
-    this.#s.recover.run({ now })
+    this.#statements.recover.run({ now })
   }
 
   async close (): Promise<void> {

@@ -7,7 +7,7 @@ import {
   fromConversationJoin, fromMessageRow, fromUserRow, mergeAttributes, newId, toAgent, toEndUser, userAuthor,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
-import { migrate, migrations } from './migrations.js'
+import { migrate, storageMigrations } from './migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -39,7 +39,7 @@ export class SqliteStorage implements FinStorage {
   readonly db: Database
   readonly #owned: boolean
   readonly #now: () => Date
-  readonly #s: ReturnType<typeof prepare>
+  readonly #statements: ReturnType<typeof prepare>
 
   constructor (options: SqliteStorageOptions) {
     const prefix = options.tablePrefix ?? 'fin_'
@@ -53,25 +53,25 @@ export class SqliteStorage implements FinStorage {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     this.db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`)
     this.db.pragma('foreign_keys = ON')
-    migrate(this.db, `${prefix}migrations`, migrations(prefix))
-    this.#s = prepare(this.db, prefix)
+    migrate(this.db, `${prefix}migrations`, storageMigrations(prefix))
+    this.#statements = prepare(this.db, prefix)
   }
 
   async getUser (id: string): Promise<EndUser | null> {
-    const row = this.#s.getUser.get(id) as StoredUserRow | undefined
+    const row = this.#statements.getUser.get(id) as StoredUserRow | undefined
     return row === undefined ? null : toUser(row)
   }
 
   async createUser (user: NewUser): Promise<Created<EndUser>> {
     return this.#write(() => {
       if (user.object_id !== undefined) {
-        const existing = this.#s.getUserByObjectId.get(user.object_id) as StoredUserRow | undefined
+        const existing = this.#statements.getUserByObjectId.get(user.object_id) as StoredUserRow | undefined
         if (existing !== undefined) return { value: toUser(existing), created: false }
       }
       const id = newId('usr')
-      this.#s.insertUser.run(id, user.object_id ?? null, user.name ?? null, user.email ?? null, user.photo_url ?? null,
+      this.#statements.insertUser.run(id, user.object_id ?? null, user.name ?? null, user.email ?? null, user.photo_url ?? null,
         user.attributes === undefined ? '{}' : JSON.stringify(user.attributes))
-      return { value: toUser(this.#s.getUser.get(id) as StoredUserRow), created: true }
+      return { value: toUser(this.#statements.getUser.get(id) as StoredUserRow), created: true }
     })
   }
 
@@ -80,44 +80,44 @@ export class SqliteStorage implements FinStorage {
   }
 
   async listAgents (): Promise<AgentRecord[]> {
-    return this.#s.listAgents.all() as AgentRecord[]
+    return this.#statements.listAgents.all() as AgentRecord[]
   }
 
   async upsertAgent (agent: AgentRecord): Promise<AgentRecord> {
-    this.#s.upsertAgent.run(agent.id, agent.name, agent.email, agent.photo_url ?? null, agent.alias ?? null)
+    this.#statements.upsertAgent.run(agent.id, agent.name, agent.email, agent.photo_url ?? null, agent.alias ?? null)
     return { id: agent.id, name: agent.name, email: agent.email, photo_url: agent.photo_url ?? null, alias: agent.alias ?? null }
   }
 
   async getConversation (id: string): Promise<Conversation | null> {
-    const row = this.#s.getConversation.get(id) as ConversationJoin | undefined
+    const row = this.#statements.getConversation.get(id) as ConversationJoin | undefined
     return row === undefined ? null : toConversation(row)
   }
 
   async listConversations (options: { limit?: number } = {}): Promise<Conversation[]> {
-    return (this.#s.listConversations.all(options.limit ?? 50) as ConversationJoin[]).map(toConversation)
+    return (this.#statements.listConversations.all(options.limit ?? 50) as ConversationJoin[]).map(toConversation)
   }
 
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
     return this.#write(() => {
       if (input.object_id !== undefined) {
-        const existing = this.#s.getConversationByObjectId.get(input.object_id) as ConversationJoin | undefined
+        const existing = this.#statements.getConversationByObjectId.get(input.object_id) as ConversationJoin | undefined
         if (existing !== undefined) {
-          const message = this.#s.getMessage.get(existing.initial_message_id) as MessageRow
+          const message = this.#statements.getMessage.get(existing.initial_message_id) as MessageRow
           return { value: { conversation: toConversation(existing), message: toMessage(message) }, created: false }
         }
       }
-      if (this.#s.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
+      if (this.#statements.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
       const author = this.#author(input.message.author)
       const id = newId('conv')
       const now = this.#now().toISOString()
       const messageId = newId('msg')
-      this.#s.insertConversation.run(id, input.object_id ?? null, input.user_id, input.title,
+      this.#statements.insertConversation.run(id, input.object_id ?? null, input.user_id, input.title,
         JSON.stringify(input.attributes ?? {}), messageId, now, now)
       this.#insertMessage(messageId, id, input.message, author, now)
       return {
         value: {
-          conversation: toConversation(this.#s.getConversation.get(id) as ConversationJoin),
-          message: toMessage(this.#s.getMessage.get(messageId) as MessageRow)
+          conversation: toConversation(this.#statements.getConversation.get(id) as ConversationJoin),
+          message: toMessage(this.#statements.getMessage.get(messageId) as MessageRow)
         },
         created: true
       }
@@ -126,13 +126,13 @@ export class SqliteStorage implements FinStorage {
 
   async updateConversation (id: string, patch: ConversationPatch): Promise<UpdatedConversation | null> {
     return this.#write(() => {
-      const row = this.#s.getConversation.get(id) as ConversationJoin | undefined
+      const row = this.#statements.getConversation.get(id) as ConversationJoin | undefined
       if (row === undefined) return null
-      if (patch.assignee_id != null && this.#s.getAgent.get(patch.assignee_id) === undefined) {
+      if (patch.assignee_id != null && this.#statements.getAgent.get(patch.assignee_id) === undefined) {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
       if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
-      this.#s.updateConversation.run(
+      this.#statements.updateConversation.run(
         patch.title === undefined ? row.title : patch.title,
         patch.tags === undefined ? row.tags : JSON.stringify(patch.tags),
         patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)),
@@ -141,33 +141,33 @@ export class SqliteStorage implements FinStorage {
         this.#now().toISOString(),
         id
       )
-      if (patch.last_user_read_at !== undefined) this.#s.setLastRead.run(patch.last_user_read_at, id)
+      if (patch.last_user_read_at !== undefined) this.#statements.setLastRead.run(patch.last_user_read_at, id)
       if (patch.user !== undefined) this.#patchUser(row.user_id, patch.user)
-      return { conversation: toConversation(this.#s.getConversation.get(id) as ConversationJoin), previousAssigneeId: row.assignee_id }
+      return { conversation: toConversation(this.#statements.getConversation.get(id) as ConversationJoin), previousAssigneeId: row.assignee_id }
     })
   }
 
   async listMessages (conversationId: string, afterId?: string): Promise<Message[] | null> {
     const rows = (afterId === undefined
-      ? this.#s.listMessages.all(conversationId)
-      : this.#s.listMessagesAfter.all(conversationId, afterId, conversationId)) as MessageRow[]
-    if (rows.length === 0 && this.#s.conversationExists.get(conversationId) === undefined) return null
+      ? this.#statements.listMessages.all(conversationId)
+      : this.#statements.listMessagesAfter.all(conversationId, afterId, conversationId)) as MessageRow[]
+    if (rows.length === 0 && this.#statements.conversationExists.get(conversationId) === undefined) return null
     return rows.map(toMessage)
   }
 
   async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
     return this.#write(() => {
       if (input.object_id !== undefined) {
-        const existing = this.#s.getMessageByObjectId.get(input.object_id) as MessageRow | undefined
+        const existing = this.#statements.getMessageByObjectId.get(input.object_id) as MessageRow | undefined
         if (existing !== undefined) return { value: toMessage(existing), created: false }
       }
-      if (this.#s.conversationExists.get(conversationId) === undefined) return null
+      if (this.#statements.conversationExists.get(conversationId) === undefined) return null
       const author = this.#author(input.author)
       const id = newId('msg')
       const now = this.#now().toISOString()
       this.#insertMessage(id, conversationId, input, author, now)
-      this.#s.touchConversation.run(now, conversationId)
-      return { value: toMessage(this.#s.getMessage.get(id) as MessageRow), created: true }
+      this.#statements.touchConversation.run(now, conversationId)
+      return { value: toMessage(this.#statements.getMessage.get(id) as MessageRow), created: true }
     })
   }
 
@@ -177,7 +177,7 @@ export class SqliteStorage implements FinStorage {
 
   /** SQLite's plan for get_messages (with `after_id` or without): lets operators and tests see it is an index seek. */
   queryPlan (query: 'listMessages' | 'listMessagesAfter'): string[] {
-    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${this.#s[query].source}`).all('conv', 'msg', 'conv') as Array<{ detail: string }>
+    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${this.#statements[query].source}`).all('conv', 'msg', 'conv') as Array<{ detail: string }>
     return rows.map((row) => row.detail)
   }
 
@@ -187,38 +187,38 @@ export class SqliteStorage implements FinStorage {
   }
 
   #patchUser (id: string, patch: UserPatch): EndUser | null {
-    const row = this.#s.getUser.get(id) as StoredUserRow | undefined
+    const row = this.#statements.getUser.get(id) as StoredUserRow | undefined
     if (row === undefined) return null
     const attributes = patch.attributes === undefined
       ? row.attributes
       : JSON.stringify(mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes))
-    this.#s.updateUser.run(
+    this.#statements.updateUser.run(
       patch.name === undefined ? row.name : patch.name,
       patch.email === undefined ? row.email : patch.email,
       patch.photo_url === undefined ? row.photo_url : patch.photo_url,
       attributes,
       id
     )
-    return toUser(this.#s.getUser.get(id) as StoredUserRow)
+    return toUser(this.#statements.getUser.get(id) as StoredUserRow)
   }
 
   #author (ref: NewMessage['author']): Message['author'] {
     if (ref.user_type === 'agent') {
-      const agent = this.#s.getAgent.get(ref.id) as AgentRecord | undefined
+      const agent = this.#statements.getAgent.get(ref.id) as AgentRecord | undefined
       if (agent === undefined) throw new FinAgentNotFoundError(ref.id)
       return toAgent(agent)
     }
-    const user = this.#s.getUser.get(ref.id) as StoredUserRow | undefined
+    const user = this.#statements.getUser.get(ref.id) as StoredUserRow | undefined
     if (user === undefined) throw new FinUserNotFoundError(ref.id)
     return userAuthor(fromUserRow(user, parse))
   }
 
   #insertMessage (id: string, conversationId: string, input: NewMessage, author: Message['author'], now: string): void {
     // An object_id already used by another message keeps pointing at that message (unique constraint).
-    const objectId = input.object_id !== undefined && this.#s.getMessageByObjectId.get(input.object_id) === undefined
+    const objectId = input.object_id !== undefined && this.#statements.getMessageByObjectId.get(input.object_id) === undefined
       ? input.object_id
       : null
-    this.#s.insertMessage.run(id, objectId, conversationId, input.body, JSON.stringify(author), input.visibility,
+    this.#statements.insertMessage.run(id, objectId, conversationId, input.body, JSON.stringify(author), input.visibility,
       JSON.stringify(input.attachments), input.created_at ?? now)
   }
 }

@@ -1,4 +1,4 @@
-import { FinStorageUnavailableError } from '../errors.js'
+import { FinOptionsError, FinStorageUnavailableError, isClientError } from '../errors.js'
 import type { FinStorage } from './types.js'
 
 /** Every method of FinStorage the plugin calls: what a storage must have, and what the guard wraps. */
@@ -7,10 +7,11 @@ export const STORAGE_METHODS = [
   'updateConversation', 'listMessages', 'createMessage'
 ] as const satisfies ReadonlyArray<keyof FinStorage>
 
-/** True for the coded 4xx errors the storage contract lets adapters throw (not found, mismatch). */
-export function isClientError (err: unknown): boolean {
-  const { code, statusCode } = err as { code?: unknown, statusCode?: unknown }
-  return typeof code === 'string' && code.startsWith('FIN_ERR_') && typeof statusCode === 'number' && statusCode < 500
+/** Refuses, at register time, a storage that lacks a method the plugin calls. */
+export function checkStorage (storage: FinStorage): FinStorage {
+  const missing = STORAGE_METHODS.filter((method) => typeof (storage as unknown as Record<string, unknown>)[method] !== 'function')
+  if (missing.length > 0) throw new FinOptionsError(`storage lacks ${missing.join(', ')}`)
+  return storage
 }
 
 /**

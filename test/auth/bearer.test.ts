@@ -87,7 +87,8 @@ t.test('failed authentications are limited per IP, separately', async (t) => {
   t.equal(blocked.statusCode, 429)
   t.match(blocked.json(), { code: 'FIN_ERR_AUTH_RATE_LIMITED' })
   t.ok(Number(blocked.headers['retry-after']) > 0)
-  t.equal((await from('10.0.0.1', TOKEN)).statusCode, 429, 'a blocked IP learns nothing, even with a valid token')
+  t.equal((await from('10.0.0.1', 'guess-5')).statusCode, 429, 'wrong tokens stay refused with 429')
+  t.equal((await from('10.0.0.1', TOKEN)).statusCode, 200, 'a valid token from the blocked IP passes: someone else\'s failures never lock Fin out')
   t.equal((await from('10.0.0.2', TOKEN)).statusCode, 200, 'other IPs are unaffected')
   t.equal((await from('10.0.0.2', 'bad')).statusCode, 401)
 })
@@ -98,4 +99,18 @@ t.test('limits can be turned off', async (t) => {
   const statuses = await Promise.all(Array.from({ length: 30 }, () => app.inject({ url: '/fin/agents', headers: { authorization: `Bearer ${TOKEN}` } })))
   t.same(new Set(statuses.map((r) => r.statusCode)), new Set([200]))
   t.notOk(statuses[0]!.headers['x-ratelimit-limit'], 'no rate-limit headers')
+})
+
+t.test('the bearer scheme is case-insensitive (RFC 7235); the token is compared exactly', async (t) => {
+  const { app } = await buildApp(t, { tokens: ['static-Token'], verifyToken: (token) => token === 'Custom-Token', authFailureLimit: false })
+  const get = (authorization: string) => app.inject({ url: '/fin/agents', headers: { authorization } })
+  for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+    t.equal((await get(`${scheme} static-Token`)).statusCode, 200, `${scheme}: static token`)
+    t.equal((await get(`${scheme} Custom-Token`)).statusCode, 200, `${scheme}: verifyToken`)
+    const posts = await app.inject({ method: 'POST', url: '/fin/get_agents', headers: { authorization: `${scheme} static-Token` } })
+    t.equal(posts.statusCode, 200, `${scheme}: posts-only`)
+  }
+  for (const token of ['static-token', 'STATIC-TOKEN', 'custom-token']) {
+    t.equal((await get(`bearer ${token}`)).statusCode, 401, `token ${token}: exact`)
+  }
 })

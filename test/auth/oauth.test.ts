@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto'
+import { createSigner } from 'fast-jwt'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import finHelpdesk, { type FinHelpdeskPluginOptions } from '../../lib/index.js'
@@ -123,16 +125,20 @@ t.test('a Fin-style retry: 401, fetch a new token, retry once, success', async (
 
 t.test('rotation: several clients at once; a removed client\'s tokens stop working', async (t) => {
   const clock = new ManualClock()
-  const both = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], now: () => clock.now() } }, clock)
+  const signingSecret = 'server-signing-secret-0123456789abcdef'
+  const both = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], signingSecret, now: () => clock.now() } }, clock)
   const issue = async (app: typeof both, client: typeof FIN_CLIENT) => (await app.inject({ method: 'POST', url: '/api/fin/oauth/token', payload: { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret } })).json().access_token as string
   const oldToken = await issue(both, FIN_CLIENT)
   const newToken = await issue(both, NEW_CLIENT)
   for (const token of [oldToken, newToken]) t.equal((await both.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${token}` } })).statusCode, 200)
 
-  // Another instance (no shared state) configured with the same clients accepts both; with only the new one, only its tokens.
-  const sameConfig = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], now: () => clock.now() } }, clock)
+  // Another instance (no shared state) configured with the same clients and signing secret accepts both; with only
+  // the new one, only its tokens; without the signing secret (a random one of its own), none.
+  const sameConfig = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], signingSecret, now: () => clock.now() } }, clock)
   t.equal((await sameConfig.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${oldToken}` } })).statusCode, 200, 'verified by another instance')
-  const rotated = await build(t, { oauth: { clients: [NEW_CLIENT], now: () => clock.now() } }, clock)
+  const ownSecret = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], now: () => clock.now() } }, clock)
+  t.equal((await ownSecret.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${oldToken}` } })).statusCode, 401, 'another signing secret: refused')
+  const rotated = await build(t, { oauth: { clients: [NEW_CLIENT], signingSecret, now: () => clock.now() } }, clock)
   t.equal((await rotated.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${oldToken}` } })).statusCode, 401, 'old client removed: its tokens are refused')
   t.equal((await rotated.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${newToken}` } })).statusCode, 200)
   t.equal((await rotated.inject({ method: 'POST', url: '/api/fin/oauth/token', payload: { grant_type: 'client_credentials', client_id: FIN_CLIENT.id, client_secret: FIN_CLIENT.secret } })).statusCode, 401)
@@ -146,7 +152,8 @@ t.test('alongside static tokens and a custom verifier; bad options refused', asy
     [{ clients: [{ id: 'a', secret: 'short' }] }, /16 characters/],
     [{ clients: [FIN_CLIENT, FIN_CLIENT] }, /twice/],
     [{ clients: [{ id: 'a:b', secret: FIN_CLIENT.secret }] }, /without ":"/],
-    [{ clients: [FIN_CLIENT], path: '/get_user' }, /also the path of a Fin operation/]
+    [{ clients: [FIN_CLIENT], path: '/get_user' }, /also the path of a Fin operation/],
+    [{ clients: [FIN_CLIENT], signingSecret: 'too-short' }, /signingSecret/]
   ] as const) {
     const bad = Fastify()
     bad.register(finHelpdesk, { oauth: options as never })
@@ -168,4 +175,45 @@ t.test('the token endpoint is rate limited, and wrong secrets count as failed au
   const ask = () => limited.inject({ method: 'POST', url: '/api/fin/oauth/token', payload: { grant_type: 'client_credentials', client_id: 'fin', client_secret: FIN_CLIENT.secret } })
   t.equal((await ask()).statusCode, 200)
   t.equal((await ask()).statusCode, 429)
+})
+
+t.test('only tokens the endpoint issued are accepted: lifetime, iat, sub, server-side signing secret', async (t) => {
+  const clock = new ManualClock()
+  const signingSecret = 'server-signing-secret-0123456789abcdef'
+  const app = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT], tokenTtl: 600, signingSecret, now: () => clock.now() } }, clock)
+  const call = (token: string) => app.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${token}` } })
+  const iat = Math.floor(clock.now() / 1000)
+  const claims = { aud: 'fastify-fin-helpdesk:default', iss: 'fastify-fin-helpdesk', sub: 'fin', iat, exp: iat + 600 }
+  // The key the plugin derives: the client's secret, then the server's signing secret.
+  const keyOf = (client: typeof FIN_CLIENT, server: string | null) => {
+    const clientKey = createHmac('sha256', client.secret).update('fastify-fin-helpdesk:oauth-signing-key:default').digest()
+    return server === null ? clientKey : createHmac('sha256', server).update(clientKey).digest()
+  }
+  const mint = (payload: Record<string, unknown>, client = FIN_CLIENT, server: string | null = signingSecret, kid = client.id) =>
+    createSigner({ key: keyOf(client, server), algorithm: 'HS256', kid, noTimestamp: payload.iat === undefined })(payload)
+
+  t.equal((await call(mint(claims))).statusCode, 200, 'a token exactly as the endpoint makes it')
+  t.equal((await call(mint(claims, FIN_CLIENT, null))).statusCode, 401, 'minted offline with the client secret alone')
+  t.equal((await call(mint({ ...claims, exp: iat + 100 * 365 * 86_400 }))).statusCode, 401, 'exp 100 years out')
+  t.equal((await call(mint({ ...claims, exp: iat + 601 }))).statusCode, 401, 'exp - iat one second beyond the TTL')
+  t.equal((await call(mint({ ...claims, iat: iat + 61, exp: iat + 61 + 600 }))).statusCode, 401, 'iat beyond the 60 s skew')
+  t.equal((await call(mint({ ...claims, iat: iat + 60, exp: iat + 60 + 600 }))).statusCode, 200, 'iat within the skew')
+  t.equal((await call(mint({ ...claims, iat: undefined }))).statusCode, 401, 'no iat')
+  t.equal((await call(mint({ ...claims, sub: 'fin-2026' }))).statusCode, 401, 'a sub that is not the key\'s client')
+  t.equal((await call(mint({ ...claims, sub: 'fin-2026' }, FIN_CLIENT, signingSecret, 'fin-2026'))).statusCode, 401, 'a kid naming another client than the key')
+})
+
+t.test('the rate limit is per OAuth client: a fresh token does not reset it', async (t) => {
+  const app = await build(t, { oauth: { clients: [FIN_CLIENT, NEW_CLIENT] }, rateLimit: { max: 4, timeWindow: 60_000 } })
+  const issue = async (client: typeof FIN_CLIENT) => (await app.inject({ method: 'POST', url: '/api/fin/oauth/token', payload: { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret } })).json().access_token as string
+  const call = (token: string) => app.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${token}` } })
+  const first = await issue(FIN_CLIENT)
+  t.equal((await call(first)).statusCode, 200)
+  t.equal((await call(first)).statusCode, 200)
+  const fresh = await issue(FIN_CLIENT)
+  t.ok(fresh !== first, 'a new token')
+  const limited = await call(fresh)
+  t.equal(limited.statusCode, 429, 'the fifth request of the client, whatever its token')
+  t.match(limited.json(), { code: 'FIN_ERR_RATE_LIMITED' })
+  t.equal((await call(await issue(NEW_CLIENT))).statusCode, 200, 'another client has its own budget')
 })

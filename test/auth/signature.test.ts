@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import finHelpdesk, { type FinHelpdeskPluginOptions } from '../../lib/index.js'
+import { RAW_BODY, rawBody } from '../../lib/auth/raw-body.js'
 
 const NOW = Date.parse('2026-03-01T12:00:00Z')
 const SECONDS = Math.floor(NOW / 1000)
@@ -25,11 +26,12 @@ const headers = (signature: string, timestamp = SECONDS) => ({ ...AUTH, 'content
 
 t.test('valid signatures in hex and base64, over the raw body', async (t) => {
   const app = await build(t)
-  for (const encoding of ['hex', 'base64'] as const) {
-    const res = await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS, body, encoding)), payload: body })
+  // Each request signed at another second: the same signature twice would be a replay.
+  for (const [i, encoding] of (['hex', 'base64'] as const).entries()) {
+    const res = await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS - i, body, encoding), SECONDS - i), payload: body })
     t.equal(res.statusCode, 201, encoding)
   }
-  const prefixed = await app.inject({ method: 'POST', url: '/create_user', headers: headers(`sha256=${sign(SECRET, SECONDS, body)}`), payload: body })
+  const prefixed = await app.inject({ method: 'POST', url: '/create_user', headers: headers(`sha256=${sign(SECRET, SECONDS - 2, body)}`, SECONDS - 2), payload: body })
   t.equal(prefixed.statusCode, 201, 'a sha256= prefix is fine')
   const spaced = '{ "name" : "Jane" ,  "object_id": "ic_1" }'
   const raw = await app.inject({ method: 'POST', url: '/user', headers: headers(sign(SECRET, SECONDS, spaced)), payload: spaced })
@@ -40,10 +42,10 @@ t.test('without a body: the query parameters sorted by name', async (t) => {
   const app = await build(t)
   const created = await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS, body)), payload: body })
   const id = created.json().data.id as string
-  const get = (query: string, signature: string) => app.inject({ url: `/user?${query}`, headers: { ...AUTH, 'x-fin-request-timestamp': String(SECONDS), 'x-fin-signature': signature } })
+  const get = (query: string, signature: string, timestamp = SECONDS) => app.inject({ url: `/user?${query}`, headers: { ...AUTH, 'x-fin-request-timestamp': String(timestamp), 'x-fin-signature': signature } })
   t.equal((await get(`user_id=${id}`, sign(SECRET, SECONDS, `user_id=${id}`))).statusCode, 200)
   t.equal((await get(`zeta=1&user_id=${id}&alpha=x%20y`, sign(SECRET, SECONDS, `alpha=x%20y&user_id=${id}&zeta=1`))).statusCode, 200, 'sorted, percent-encoded')
-  t.equal((await get(`user_id=${id}`, sign(SECRET, SECONDS, `user_id=${id}`, 'base64'))).statusCode, 200, 'base64')
+  t.equal((await get(`user_id=${id}`, sign(SECRET, SECONDS - 1, `user_id=${id}`, 'base64'), SECONDS - 1)).statusCode, 200, 'base64')
   const agents = await app.inject({ method: 'POST', url: '/get_agents', headers: { ...AUTH, 'x-fin-request-timestamp': String(SECONDS), 'x-fin-signature': sign(SECRET, SECONDS, '') } })
   t.equal(agents.statusCode, 200, 'a POST without a body signs "{timestamp}:"')
 })
@@ -95,9 +97,10 @@ t.test('the token endpoint needs no signature; refused signatures count as faile
 t.test('raw body capture leaves the host\'s own routes alone', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  app.post('/host', async (request) => ({ body: request.body, raw: (request as { finRawBody?: unknown }).finRawBody ?? null }))
+  app.post('/host', async (request) => ({ body: request.body, raw: (request as { finRawBody?: unknown }).finRawBody ?? rawBody(request) ?? null }))
   await app.register(finHelpdesk, { prefix: '/fin', tokens: ['tok'], signature: { secrets: [SECRET] } })
   const res = await app.inject({ method: 'POST', url: '/host', payload: { a: 1 } })
   t.same(res.json(), { body: { a: 1 }, raw: null })
   t.notOk(app.hasRequestDecorator('finRawBody'), 'no decorator at the host level')
+  t.notOk(app.hasRequestDecorator(RAW_BODY), 'the raw body slot is declared in the Fin context only')
 })

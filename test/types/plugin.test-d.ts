@@ -1,8 +1,9 @@
 // Compile-time checks of the public types (run by `tsc --noEmit`, not by tap): what must compile does, what must
 // not is marked @ts-expect-error (tsc fails if such a line compiles).
 import Fastify from 'fastify'
+import { Redis } from 'ioredis'
 import finHelpdesk, {
-  FinUserNotFoundError, MemoryStorage, type Conversation, type EndUser, type FinStorage, type Message, type FinEventMap
+  FinUserNotFoundError, MemoryReplayStore, MemoryStorage, type Conversation, type EndUser, type FinStorage, type Message, type FinEventMap
 } from '../../lib/index.js'
 import { SqliteStorage } from '../../lib/sqlite/index.js'
 
@@ -10,6 +11,12 @@ const app = Fastify()
 await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['t'], storage: new MemoryStorage(), variant: 'posts-only' })
 await app.register(finHelpdesk, { name: 'b', verifyToken: async (token, request) => token === request.headers['x-key'] })
 await app.register(finHelpdesk, { tokens: 't', paths: { standard: { getUser: '/u' } }, rateLimit: false, sanitize: (html) => html })
+// An ioredis client fits `signature.redis` and `rateLimit.redis`; a replay store is one method.
+const redis = new Redis({ lazyConnect: true })
+await app.register(finHelpdesk, { name: 'c', oauth: { clients: [{ id: 'fin', secret: 's'.repeat(32) }], signingSecret: 'x'.repeat(32) }, signature: { secrets: 'k', redis }, rateLimit: { redis } })
+await app.register(finHelpdesk, { name: 'd', tokens: 't', signature: { secrets: ['k'], replayStore: new MemoryReplayStore() } })
+// @ts-expect-error a replay store answers whether the key was new
+await app.register(finHelpdesk, { name: 'e', tokens: 't', signature: { secrets: ['k'], replayStore: { remember: (key: string) => key } } })
 // @ts-expect-error variant is one of three strings
 await app.register(finHelpdesk, { tokens: ['t'], variant: 'graphql' })
 // @ts-expect-error only operations can be renamed

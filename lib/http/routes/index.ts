@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify'
-import { addApiHooks, createLimits } from '../../auth/hooks.js'
+import { addApiHooks, createLimits, type ApiAuth } from '../../auth/hooks.js'
+import type { ResolvedAuthOptions } from '../../auth/options.js'
 import { tokenEndpoint } from '../../auth/token-endpoint.js'
 import { createErrorHandler } from '../error-handler.js'
 import type { FinEvents } from '../../events.js'
 import type { OperationName } from '../../operations.js'
-import type { ResolvedOptions } from '../../options.js'
+import type { ResolvedHttpOptions } from '../options.js'
 import type { FinStorage } from '../../storage/types.js'
 import { installValidation } from '../validation.js'
 import { agentOperations } from './agents.js'
@@ -14,7 +15,10 @@ import { mountOperation, type AnyOperationSpec } from './operation.js'
 import { userOperations } from './users.js'
 
 export interface FinRoutesOptions {
-  options: ResolvedOptions
+  options: ResolvedHttpOptions & Pick<ResolvedAuthOptions, 'name' | 'rateLimit' | 'authFailureLimit'>
+  /** Built by the plugin from the options. */
+  auth: ApiAuth
+  sanitize: (html: string) => string
   storage: FinStorage
   events: FinEvents
 }
@@ -25,16 +29,16 @@ export interface FinRoutesOptions {
  * are sibling contexts sharing one rate limiter: the API's auth and signature hooks do not apply to the endpoint
  * that hands out the tokens.
  */
-export async function finRoutes (app: FastifyInstance, { options, storage, events }: FinRoutesOptions): Promise<void> {
+export async function finRoutes (app: FastifyInstance, { options, auth, sanitize, storage, events }: FinRoutesOptions): Promise<void> {
   installValidation(app, options.bodyLimit)
   app.setErrorHandler(createErrorHandler(options.bodyLimit))
   const limits = await createLimits(app, options)
-  const oauth = options.oauth
+  const oauth = auth.oauth
   if (oauth !== undefined) await app.register(tokenEndpoint, { oauth, limits })
 
   await app.register(async function finApi (api) {
-    await addApiHooks(api, options, limits)
-    const context = { integration: options.name, storage, events, sanitize: options.sanitize }
+    await addApiHooks(api, auth, limits)
+    const context = { integration: options.name, storage, events, sanitize }
     const specs = new Map<OperationName, AnyOperationSpec>()
     for (const spec of [
       ...userOperations(context), ...agentOperations(context), ...conversationOperations(context), ...messageOperations(context)

@@ -3,7 +3,8 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FinEvents } from '../../events.js'
 import type { OperationName } from '../../operations.js'
-import type { ResolvedRoute } from '../../options.js'
+import { createErrorHandler } from '../error-handler.js'
+import type { ResolvedRoute } from '../options.js'
 import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
 import type { FinStorage } from '../../storage/types.js'
 
@@ -66,7 +67,7 @@ export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec
     url: route.path,
     schema,
     bodyLimit,
-    config: { finVariant: route.variant },
+    errorHandler: createErrorHandler(bodyLimit, route.variant),
     handler: standard
       ? async function standardHandler (request, reply) {
         reply.code(status)
