@@ -7,7 +7,7 @@ import { EXCLUDED } from './coverage-map.mjs'
 
 /**
  * The minimum percentage of lib/ that the tests must cover, per measure. Measured 2026-11-29 on the whole suite:
- * lines 98.9%, branches 91.9% (the simulator, the CLI, signature and token endpoint leave branches untested).
+ * lines 99.1%, branches 92.4% (the simulator, the CLI, signature and token endpoint leave branches untested).
  * Branches are held at 90 until those have tests; the goal is 95.
  */
 export const THRESHOLDS = { lines: 95, branches: 90, statements: 95, functions: 90 }
