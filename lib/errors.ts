@@ -2,7 +2,7 @@ import createError, { type FastifyErrorConstructor } from '@fastify/error'
 
 // Every error the plugin answers with is made here, so users can test `instanceof` and `code`.
 // Standard-variant routes answer { statusCode, code, error, message }; POST-only routes answer the same error
-// as an RFC 7807 problem inside { data: null, error }. See docs/errors.md.
+// as an RFC 7807 problem inside { error } (no `data` member). See docs/errors.md.
 
 /**
  * createError with the message arguments typed (its default, `[any?, any?, any?]`, would leak `any` into our
@@ -26,6 +26,12 @@ export const FinUserNotFoundError = coded<[userId: string]>()('FIN_ERR_USER_NOT_
 export const FinConversationNotFoundError = coded<[conversationId: string]>()('FIN_ERR_CONVERSATION_NOT_FOUND',
   'Conversation %s not found', 404)
 export const FinAgentNotFoundError = coded<[agentId: string]>()('FIN_ERR_AGENT_NOT_FOUND', 'Agent %s not found', 404)
+/** A user's or conversation's attributes, once merged, would exceed `attributeLimits`: nothing is written. */
+export const FinAttributesTooLargeError = coded<[owner: string, size: string, limit: string]>()('FIN_ERR_ATTRIBUTES_TOO_LARGE',
+  'The %s\'s attributes would hold %s, over the limit of %s', 400)
+/** A create reuses an object_id that names an object under another parent (another conversation, another user). */
+export const FinObjectIdConflictError = coded<[objectId: string, kind: string, parent: string]>()('FIN_ERR_OBJECT_ID_CONFLICT',
+  'object_id %s is already used by a %s of another %s', 409)
 export const FinBodyTooLargeError = coded<[limit: number]>()('FIN_ERR_BODY_TOO_LARGE', 'Request body is larger than %s bytes', 413)
 export const FinUnsupportedMediaTypeError = coded<[contentType: string]>()('FIN_ERR_UNSUPPORTED_MEDIA_TYPE',
   'Unsupported Content-Type: %s (send application/json)', 415)
@@ -47,6 +53,15 @@ export const FinOptionsError = coded<[problem: string]>()('FIN_ERR_OPTIONS', 'In
 /** Thrown by `fin.events.on()` for an event name that does not exist. */
 export const FinUnknownEventError = coded<[event: string]>()('FIN_ERR_UNKNOWN_EVENT', 'Unknown event "%s"', 500, TypeError)
 
+/** The codes of this module's errors, read from its exports: adding an error extends it. */
+type FinErrorCode = {
+  [K in keyof typeof import('./errors.js')]: (typeof import('./errors.js'))[K] extends FastifyErrorConstructor<{ code: infer C extends string }> ? C : never
+}[keyof typeof import('./errors.js')]
+
+/** Errors raised at register time or in the host's code: never answered to Fin, so they have no problem title. */
+type NotAnswered = 'FIN_ERR_OPTIONS' | 'FIN_ERR_UNKNOWN_EVENT' | 'FIN_ERR_NOTIFY_NOT_CONFIGURED'
+
+// `satisfies` keeps this list in step with the errors: a new answered error without a title does not compile.
 const titles: Record<string, string> = {
   FIN_ERR_VALIDATION: 'Invalid request',
   FIN_ERR_INVALID_JSON: 'Malformed JSON',
@@ -58,6 +73,8 @@ const titles: Record<string, string> = {
   FIN_ERR_USER_NOT_FOUND: 'User not found',
   FIN_ERR_CONVERSATION_NOT_FOUND: 'Conversation not found',
   FIN_ERR_AGENT_NOT_FOUND: 'Agent not found',
+  FIN_ERR_ATTRIBUTES_TOO_LARGE: 'Attributes too large',
+  FIN_ERR_OBJECT_ID_CONFLICT: 'object_id already used elsewhere',
   FIN_ERR_BODY_TOO_LARGE: 'Request body too large',
   FIN_ERR_UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   FIN_ERR_RATE_LIMITED: 'Too many requests',
@@ -66,7 +83,7 @@ const titles: Record<string, string> = {
   FIN_ERR_STORAGE_UNAVAILABLE: 'Storage unavailable',
   FIN_ERR_RATE_LIMIT_UNAVAILABLE: 'Rate limit store unavailable',
   FIN_ERR_NOTIFY_CLOSED: 'Shutting down'
-}
+} satisfies Record<Exclude<FinErrorCode, NotAnswered>, string>
 
 /** The RFC 7807 `title` of a code: one fixed summary per problem type. */
 export function problemTitle (code: string): string {

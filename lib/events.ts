@@ -21,10 +21,20 @@ export interface FinEventMap {
 export type FinEventName = keyof FinEventMap
 export type FinEventListener<E extends FinEventName> = (payload: FinEventMap[E]) => void | Promise<void>
 
-export const FIN_EVENT_NAMES: readonly FinEventName[] = [
-  'user.created', 'user.updated', 'conversation.created', 'conversation.updated', 'conversation.handover',
-  'message.created', 'notify.sent', 'notify.retry', 'notify.failed'
-]
+// A record, not an array: `satisfies` then fails to compile when an event is added to FinEventMap but not here.
+const EVENTS = {
+  'user.created': true,
+  'user.updated': true,
+  'conversation.created': true,
+  'conversation.updated': true,
+  'conversation.handover': true,
+  'message.created': true,
+  'notify.sent': true,
+  'notify.retry': true,
+  'notify.failed': true
+} as const satisfies Record<FinEventName, true>
+
+export const FIN_EVENT_NAMES: readonly FinEventName[] = Object.keys(EVENTS) as FinEventName[]
 
 interface ErrorLogger {
   error (obj: object, msg: string): void

@@ -9,7 +9,7 @@ const xss = xssDefault as unknown as typeof import('xss')
  */
 export type SanitizeOption = 'sanitize' | 'passthrough' | ((html: string) => string)
 
-/** The tags Fin renders (NOTES.md section 8); h3-h6 are rewritten to h2, strong and em to b and i. */
+/** The tags Fin renders (its Custom Helpdesk reference, on message bodies); h3-h6 are rewritten to h2, strong and em to b and i. */
 export const FIN_ALLOWED_TAGS = ['p', 'h1', 'h2', 'b', 'i', 'a', 'img', 'br', 'code', 'ul', 'ol', 'li'] as const
 
 const RENAMED: Record<string, string> = { h3: 'h2', h4: 'h2', h5: 'h2', h6: 'h2', strong: 'b', em: 'i' }

@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
-import finHelpdesk, { MAX_ATTRIBUTE_DEPTH, MemoryStorage, type EndUser } from '../lib/index.js'
+import finHelpdesk, { MemoryStorage, type EndUser } from '../lib/index.js'
+import { MAX_ATTRIBUTE_DEPTH } from '../lib/http/validation.js'
 import { AUTH, buildApp, seedConversation } from './fixtures/app.js'
 import { assertError, VARIANTS } from './fixtures/client.js'
 
@@ -63,9 +64,11 @@ for (const variant of VARIANTS) {
     const big = await raw(app, createUser, JSON.stringify({ name: 'x'.repeat(2048) }))
     assertError(t, variant, big, 413, 'FIN_ERR_BODY_TOO_LARGE', /1024/)
     const text = await raw(app, createUser, 'name=jane', 'text/plain')
-    assertError(t, variant, text, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE')
-    const form = await raw(app, createUser, 'name=jane', 'application/x-www-form-urlencoded')
-    assertError(t, variant, form, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE')
+    assertError(t, variant, text, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE', /^Unsupported Content-Type: "text\/plain" \(send application\/json\)$/)
+    const form = await raw(app, createUser, 'name=jane', 'application/x-www-form-urlencoded; charset=utf-8')
+    assertError(t, variant, form, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE', /^Unsupported Content-Type: "application\/x-www-form-urlencoded; charset=utf-8" \(send application\/json\)$/)
+    const long = await raw(app, createUser, 'x', `text/${'a'.repeat(300)}`)
+    assertError(t, variant, long, 415, 'FIN_ERR_UNSUPPORTED_MEDIA_TYPE', /^Unsupported Content-Type: "text\/a{95}…" \(send/)
   })
 
   t.test(`${variant}: deep nesting is 400, never a crash`, async (t) => {

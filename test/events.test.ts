@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
-import finHelpdesk, { FIN_EVENT_NAMES, FinEvents, FinUnknownEventError, type FinEventName } from '../lib/index.js'
+import finHelpdesk, { FIN_EVENT_NAMES, FinUnknownEventError, type FinEventName } from '../lib/index.js'
+import { FinEvents } from '../lib/events.js'
 import { AUTH, TOKEN } from './fixtures/app.js'
 
 t.test('listeners that throw or reject are logged; the request and other listeners go on', async (t) => {

@@ -1,8 +1,9 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import finHelpdesk, { type FinOutbox, type FinReplayRedis, type FinStorage } from '../../lib/index.js'
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
+import type { HelpdeskTelemetry } from './telemetry.js'
 
 /** The agents a new helpdesk starts with: the one that represents Fin, and two humans. */
 export const SEED_AGENTS = [
@@ -13,12 +14,53 @@ export const SEED_AGENTS = [
 
 export const FIN_PREFIX = '/api/fin'
 
+/** How long a client may take, in ms: see HELPDESK_TIMEOUTS. */
+export interface HelpdeskTimeouts {
+  /** Whole request, headers and body (Node's requestTimeout; headersTimeout too). */
+  request: number
+  /** A socket with no traffic at all (Node's server timeout). */
+  connection: number
+  /** How often Node looks for requests past `request` (its connectionsCheckingInterval, 30 s by default). */
+  checkInterval: number
+}
+
+/**
+ * A request that stalls (or trickles its body) is cut off within request + checkInterval = 25 s, and a silent
+ * socket after 25 s: Node checks requestTimeout only every checkInterval, so both count towards the 30 s bound.
+ */
+export const HELPDESK_TIMEOUTS: HelpdeskTimeouts = { request: 20_000, connection: 25_000, checkInterval: 5_000 }
+
+/** Log paths that hold credentials: Fin's and the console's tokens, signatures, the webhook key, OAuth secrets. */
+export const LOG_REDACT = [
+  'req.headers.authorization', 'req.headers["x-fin-signature"]', 'req.headers["x-webhook-key"]', 'req.headers.cookie',
+  'headers.authorization', 'headers["x-fin-signature"]', 'headers["x-webhook-key"]',
+  'req.body.client_secret', 'body.client_secret', 'client_secret', 'webhookKey', 'notify.webhookKey',
+  'oauth.clients[*].secret', 'clients[*].secret'
+]
+
+/** The logger options with credentials redacted, whatever the caller passed (false stays off). */
+function redacted (logger: boolean | object): FastifyServerOptions['logger'] {
+  if (logger === false) return false
+  return { ...(logger === true ? {} : logger), redact: { paths: LOG_REDACT, censor: '[redacted]' } }
+}
+
 /**
  * A small but real helpdesk: the Fin API at /api/fin on SQLite, the agents' console at /console (which notifies
  * Fin of every change, through an outbox in the same database), and a health check.
  */
-export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | object = true): Promise<FastifyInstance> {
-  const app = Fastify({ logger, forceCloseConnections: 'idle' })
+export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | object = true, timeouts: HelpdeskTimeouts = HELPDESK_TIMEOUTS, telemetry?: HelpdeskTelemetry): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: redacted(logger),
+    forceCloseConnections: 'idle',
+    requestTimeout: timeouts.request,
+    connectionTimeout: timeouts.connection,
+    http: { connectionsCheckingInterval: timeouts.checkInterval, headersTimeout: timeouts.request, requestTimeout: timeouts.request }
+  })
+  if (telemetry !== undefined) {
+    // First: HTTP server spans for every route. Its onClose is the last to run, so the final deliveries' spans flush.
+    await app.register(telemetry.plugin)
+    app.addHook('onClose', () => telemetry.shutdown())
+  }
   const { storage, outbox, redis } = config.backend === 'postgres' ? await postgresBackend(config) : sqliteBackend(config)
   // Added before the plugin, so it runs after it (onClose hooks run last-added first): the plugin drains its
   // notifications into the database, then the database closes.
@@ -51,7 +93,17 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     app.log.info({ conversation: conversation.id }, 'Fin handed a conversation over to a human')
   })
 
-  app.get('/healthz', async () => ({ status: 'ok' }))
+  // Storage reachability (503 when down) and the notify outbox's backlog.
+  app.get('/healthz', async (_request, reply) => {
+    const outbox = config.notify === undefined ? null : await app.notifyFin.stats().catch(() => null)
+    try {
+      await storage.listAgents()
+    } catch (err) {
+      app.log.error({ err }, 'health check: storage unreachable')
+      return reply.code(503).send({ status: 'unavailable', storage: 'unreachable', outbox })
+    }
+    return { status: 'ok', storage: 'ok', outbox }
+  })
   return app
 }
 

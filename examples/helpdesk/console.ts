@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
-  applyFinConventions, FinAgentNotFoundError, FinConversationNotFoundError, FinEmptyMessageError,
+  applyFinConventions, FinAgentNotFoundError, FinConversationNotFoundError, FinEmptyMessageError, FinStorageUnavailableError,
   sanitizeFinHtml, schemas, type FinStorage
 } from '../../lib/index.js'
 import { consoleAuth } from './console-auth.js'
@@ -16,6 +16,8 @@ export interface ConsoleOptions {
 }
 
 const Params = Type.Object({ id: schemas.Id })
+/** A client's key for one reply: its retries carry the same key and store nothing twice. */
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) })
 
 /**
  * The human-agent side of the example helpdesk: agents read conversations, reply, type and reassign; every change
@@ -34,9 +36,12 @@ export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { st
     return messages
   })
 
+  // Store, then notify: two writes. With an Idempotency-Key the pair is safe to retry: the retry finds the message
+  // (same object_id) and writes the notification that a failure in between lost, storing nothing twice.
   routes.post('/console/conversations/:id/messages', {
     schema: {
       params: Params,
+      headers: IdempotencyHeaders,
       body: Type.Object({
         author_id: schemas.Id,
         body: Type.String({ minLength: 1, maxLength: 100_000 }),
@@ -46,7 +51,9 @@ export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { st
   }, async (request, reply) => {
     const body = sanitizeFinHtml(request.body.body)
     if (body.trim() === '') throw new FinEmptyMessageError('body/body holds nothing once sanitized')
+    const key = request.headers['idempotency-key']
     const created = await storage.createMessage(request.params.id, {
+      ...(key === undefined ? {} : { object_id: `console:${key}` }),
       author: { id: request.body.author_id, user_type: 'agent' },
       body,
       visibility: request.body.visibility ?? 'public',
@@ -83,7 +90,16 @@ export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { st
   })
 }
 
-/** Tells Fin to sync, when this helpdesk is connected to Fin (FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY set). */
+/**
+ * Tells Fin to sync, when this helpdesk is connected to Fin (FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY set). Called
+ * on every attempt, also a retry whose write was already done. If the outbox write fails the answer is 503: the
+ * change is stored but Fin was not told, and the client's retry (same Idempotency-Key) tells it.
+ */
 async function syncFin (app: FastifyInstance, conversationId: string): Promise<void> {
-  if (app.fin.get().notifier !== undefined) await app.notifyFin(conversationId)
+  if (app.fin.get().notifier === undefined) return
+  try {
+    await app.notifyFin(conversationId)
+  } catch (err) {
+    throw new FinStorageUnavailableError({ cause: err })
+  }
 }

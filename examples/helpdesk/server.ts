@@ -1,9 +1,12 @@
 // `npm start`: the example helpdesk on SQLite. Settings from the environment (see README and config.ts).
 import { buildHelpdesk, FIN_PREFIX } from './app.js'
 import { readConfig } from './config.js'
+import { startTelemetry } from './telemetry.js'
 
 const config = readConfig(process.env, process.argv.includes('--postgres') ? 'postgres' : 'sqlite')
-const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' })
+// OpenTelemetry first (only with OTEL_EXPORTER_OTLP_ENDPOINT set), so the plugin finds the SDK when it registers.
+const telemetry = await startTelemetry(process.env)
+const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' }, undefined, telemetry)
 
 let closing = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -21,18 +24,22 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const address = await app.listen({ host: config.host, port: config.port })
 const base = `${address.replace('[::1]', 'localhost')}${FIN_PREFIX}`
-const token = config.tokens[0]!
+// The shell fills in a token from the environment: the first of a comma-separated list.
+const FROM_ENV = '"Authorization: Bearer $' + '{FIN_API_TOKEN%%,*}"'
+// Only generated tokens are printed: one given in the environment stays out of terminals, scrollback and log files.
+const token = config.tokenGenerated ? config.tokens[0]! : undefined
 process.stdout.write([
   '',
   'Fin helpdesk is running.',
   `  API base URL: ${base}`,
-  `  Bearer token: ${token}${config.tokenGenerated ? '   (generated: set FIN_API_TOKEN to choose your own)' : ''}`,
+  `  Bearer token: ${token === undefined ? 'from FIN_API_TOKEN (not printed)' : `${token}   (generated: set FIN_API_TOKEN to choose your own)`}`,
   `  Database:     ${config.backend === 'postgres' ? `${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')} schema ${config.dbSchema}, rate limit in ${config.redisUrl}` : config.dbPath}`,
-  `  Console:      ${address.replace('[::1]', 'localhost')}/console/conversations   token: ${config.consoleToken}${config.consoleTokenGenerated ? '   (generated: set CONSOLE_TOKEN)' : ''}`,
+  `  Console:      ${address.replace('[::1]', 'localhost')}/console/conversations   token: ${config.consoleTokenGenerated ? `${config.consoleToken}   (generated: set CONSOLE_TOKEN)` : 'from CONSOLE_TOKEN (not printed)'}`,
   `  OAuth:        ${config.oauth === undefined ? 'off (set FIN_OAUTH_CLIENTS)' : `${base}/oauth/token for ${config.oauth.clients.map((c) => c.id).join(', ')}`}`,
   `  Signatures:   ${config.signingSecrets.length === 0 ? 'off (set FIN_SIGNING_SECRET)' : 'required on the Fin API'}`,
   `  notifyFin:    ${config.notify === undefined ? 'off (set FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY)' : `on, integration ${config.notify.integrationId}`}`,
+  `  Telemetry:    ${telemetry === undefined ? 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)' : `OpenTelemetry to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`}`,
   '  Try it:',
-  `    curl -s -H 'Authorization: Bearer ${token}' ${base}/agents`,
+  `    curl -s -H ${token === undefined ? FROM_ENV : `'Authorization: Bearer ${token}'`} ${base}/agents`,
   ''
 ].join('\n') + '\n')

@@ -13,15 +13,18 @@ interface CodedError {
   message: string
 }
 
-/** Maps whatever was thrown to one of our coded errors; anything unexpected becomes a bare 500. */
-export function toFinError (error: FastifyError, bodyLimit: number): CodedError {
+/**
+ * Maps whatever was thrown to one of our coded errors; anything unexpected becomes a bare 500. `contentType` is the
+ * request's Content-Type header, named in a 415 (Fastify's own message does not say which type it refused).
+ */
+export function toFinError (error: FastifyError, bodyLimit: number, contentType?: string): CodedError {
   const { code, statusCode } = error
   if (typeof code === 'string' && code.startsWith('FIN_ERR_') && typeof statusCode === 'number') {
     return { code, statusCode, message: error.message }
   }
   if (error.validation !== undefined) return new FinValidationError(error.message)
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new FinBodyTooLargeError(bodyLimit)
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new FinUnsupportedMediaTypeError(error.message.replace(/^Unsupported Media Type:?\s*/i, ''))
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new FinUnsupportedMediaTypeError(describeContentType(contentType))
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const coded = new FinBadRequestError(error.message)
     return { code: coded.code, statusCode, message: coded.message }
@@ -36,7 +39,7 @@ export function toFinError (error: FastifyError, bodyLimit: number): CodedError 
  */
 export function createErrorHandler (bodyLimit: number, variant: FinRouteVariant = 'standard') {
   return function finErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-    const fin = toFinError(error, bodyLimit)
+    const fin = toFinError(error, bodyLimit, request.headers['content-type'])
     if (fin.statusCode >= 500) request.log.error({ err: error }, 'fastify-fin-helpdesk: request failed')
     else request.log.info({ code: fin.code, statusCode: fin.statusCode }, fin.message)
     if (fin.statusCode === 401) {
@@ -45,7 +48,6 @@ export function createErrorHandler (bodyLimit: number, variant: FinRouteVariant 
     reply.code(fin.statusCode)
     if (variant === 'posts-only') {
       return {
-        data: null,
         error: {
           type: problemType(fin.code),
           title: problemTitle(fin.code),
@@ -57,4 +59,11 @@ export function createErrorHandler (bodyLimit: number, variant: FinRouteVariant 
     }
     return { statusCode: fin.statusCode, code: fin.code, error: STATUS_CODES[fin.statusCode] ?? 'Error', message: fin.message }
   }
+}
+
+/** The Content-Type as sent, quoted and cut to a readable length (it is the client's text, echoed back). */
+function describeContentType (contentType: string | undefined): string {
+  if (contentType === undefined || contentType.trim() === '') return '(none sent)'
+  const value = contentType.trim()
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value)
 }

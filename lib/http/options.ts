@@ -1,6 +1,7 @@
 import { FinOptionsError } from '../errors.js'
 import type { SanitizeOption } from '../html.js'
 import { OPERATIONS, POSTS_ONLY_PATHS, STANDARD_ROUTES, type OperationName } from '../operations.js'
+import { resolveAttributeLimits, type AttributeLimits, type FinAttributeLimits } from '../storage/attributes.js'
 
 export type FinVariant = 'standard' | 'posts-only' | 'both'
 
@@ -17,6 +18,11 @@ export interface FinHttpOptions {
   sanitize?: SanitizeOption
   /** Largest accepted request body in bytes; larger ones are answered 413. @default 1048576 */
   bodyLimit?: number
+  /**
+   * Bounds on a user's or conversation's stored `attributes` after a merge (400 FIN_ERR_ATTRIBUTES_TOO_LARGE,
+   * nothing written), or false for none. @default { maxKeys: 500, maxBytes: 131072 }
+   */
+  attributeLimits?: false | FinAttributeLimits
 }
 
 export interface ResolvedRoute {
@@ -30,6 +36,7 @@ export interface ResolvedHttpOptions {
   routes: ResolvedRoute[]
   sanitize: SanitizeOption
   bodyLimit: number
+  attributeLimits: AttributeLimits | undefined
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -44,7 +51,7 @@ export function resolveHttpOptions (options: FinHttpOptions): ResolvedHttpOption
   }
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new FinOptionsError('bodyLimit must be a positive integer')
-  return { routes: resolveRoutes(options.variant ?? 'both', options.paths ?? {}), sanitize, bodyLimit }
+  return { routes: resolveRoutes(options.variant ?? 'both', options.paths ?? {}), sanitize, bodyLimit, attributeLimits: resolveAttributeLimits(options.attributeLimits) }
 }
 
 function resolveRoutes (variant: FinVariant, paths: NonNullable<FinHttpOptions['paths']>): ResolvedRoute[] {

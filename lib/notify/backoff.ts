@@ -12,3 +12,12 @@ export function retryAfterMs (header: string | null, now: number): number | unde
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
+
+/**
+ * The delay before the next attempt: the server's Retry-After kept within [minDelay, maxDelay] (a `0` must not
+ * turn into a busy loop, a huge value must not stall the sync past the policy), or else the backoff.
+ */
+export function retryDelay (retryAfter: number | undefined, attempt: number, policy: { baseDelay: number, maxDelay: number }, random: () => number): number {
+  if (retryAfter === undefined) return backoffDelay(attempt, policy.baseDelay, policy.maxDelay, random)
+  return Math.min(policy.maxDelay, Math.max(policy.baseDelay, retryAfter))
+}

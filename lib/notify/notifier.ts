@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { FinNotifyClosedError, FinValidationError } from '../errors.js'
 import type { FinEvents } from '../events.js'
-import { backoffDelay } from './backoff.js'
+import { retryDelay } from './backoff.js'
+import type { NotifyTelemetry } from '../telemetry/types.js'
 import type { ResolvedNotifyOptions } from './options.js'
 import type { FinOutbox, OutboxEntry } from './outbox.js'
-import { postEvent } from './webhook.js'
+import { postEvent, type WebhookResult } from './webhook.js'
 
 /** The agent shown as typing: Fin requires all four fields. */
 export interface TypingAgent {
@@ -58,8 +59,11 @@ export class FinNotifier {
   #closed = false
   #delivered = 0
 
-  constructor (options: NotifierOptions, integration: string, events: FinEvents, log: FastifyBaseLogger) {
+  readonly #telemetry: NotifyTelemetry | undefined
+
+  constructor (options: NotifierOptions, integration: string, events: FinEvents, log: FastifyBaseLogger, telemetry?: NotifyTelemetry) {
     this.#options = options
+    this.#telemetry = telemetry
     this.#integration = integration
     this.#events = events
     this.#log = log
@@ -76,7 +80,7 @@ export class FinNotifier {
     if (this.#closed) throw new FinNotifyClosedError()
     assertId(conversationId, 'conversationId')
     const now = this.#options.clock.now()
-    await this.#options.outbox.request(conversationId, now, this.#options.coalesceWindow)
+    await this.#options.outbox.request(conversationId, now, this.#options.coalesceWindow, this.#telemetry?.created(conversationId))
     this.#wakeAt(now + this.#options.coalesceWindow)
   }
 
@@ -187,11 +191,17 @@ export class FinNotifier {
     this.#syncs.set(id, controller)
     const attempt = entry.attempt + 1
     const started = clock.now()
+    const traced = this.#telemetry?.attempt('sync', id, attempt, this.#options.url, entry.trace_context)
     try {
-      const result = await postEvent(this.#options.url, this.#options.webhookKey, { conversation_id: id }, this.#options.timeout, controller.signal, () => clock.now())
-      if (controller.signal.aborted) return // abandoned at close: released to the outbox
+      const send = (): Promise<WebhookResult> => postEvent(this.#options.url, this.#options.webhookKey, { conversation_id: id }, this.#options.timeout, controller.signal, () => clock.now(), traced?.headers)
+      const result = await (traced === undefined ? send() : traced.run(send))
+      if (controller.signal.aborted) { // abandoned at close: released to the outbox
+        traced?.end('retry', null, 'abandoned at close')
+        return
+      }
       const now = clock.now()
       if (result.outcome === 'accepted') {
+        traced?.end('delivered', result.status)
         const again = await outbox.complete(id, now, this.#options.coalesceWindow)
         this.#delivered++
         this.#events.emit('notify.sent', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, latency_ms: now - started })
@@ -199,9 +209,14 @@ export class FinNotifier {
         return
       }
       if (result.outcome === 'retry') {
-        const delay = result.retryAfter ?? backoffDelay(attempt, this.#options.baseDelay, this.#options.maxDelay, this.#options.random)
-        if (now + delay - entry.first_at <= this.#options.maxAge) {
-          await outbox.reschedule(id, now + delay, attempt, result.status, result.error, now)
+        // A delay that would pass maxAge becomes one last attempt at the deadline.
+        const deadline = entry.first_at + this.#options.maxAge
+        const wanted = now + retryDelay(result.retryAfter, attempt, this.#options, this.#options.random)
+        const at = Math.min(wanted, deadline)
+        const delay = at - now
+        if (wanted <= deadline || now < deadline) {
+          traced?.end('retry', result.status, result.error)
+          await outbox.reschedule(id, at, attempt, result.status, result.error, now)
           this.#events.emit('notify.retry', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, error: result.error, delay_ms: delay })
           this.#log.warn({ conversation: id, attempt, status: result.status, error: result.error, delay }, 'fastify-fin-helpdesk: Fin webhook failed, will retry')
           this.#wakeAt(now + delay)
@@ -211,6 +226,7 @@ export class FinNotifier {
       const reason = result.outcome === 'rejected'
         ? `rejected by Fin: ${result.error}`
         : `gave up after ${attempt} attempts (max age ${this.#options.maxAge} ms): ${result.error}`
+      traced?.end('failed', result.status, reason)
       await outbox.fail(id, attempt, result.status, reason, now)
       this.#events.emit('notify.failed', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, reason })
       this.#log.error({ conversation: id, attempt, status: result.status, reason }, 'fastify-fin-helpdesk: gave up notifying Fin')
@@ -230,17 +246,24 @@ export class FinNotifier {
     try {
       const body = { conversation_id: conversationId, event_type: 'agent_typing', data: { agent } }
       const started = this.#options.clock.now()
-      const result = await postEvent(this.#options.url, this.#options.webhookKey, body, this.#options.timeout, controller.signal, () => this.#options.clock.now())
-      if (controller.signal.aborted) return
+      const traced = this.#telemetry?.attempt('agent_typing', conversationId, attempt, this.#options.url, undefined)
+      const send = (): Promise<WebhookResult> => postEvent(this.#options.url, this.#options.webhookKey, body, this.#options.timeout, controller.signal, () => this.#options.clock.now(), traced?.headers)
+      const result = await (traced === undefined ? send() : traced.run(send))
+      if (controller.signal.aborted) {
+        traced?.end('failed', null, 'abandoned at close')
+        return
+      }
       const now = this.#options.clock.now()
       if (result.outcome === 'accepted') {
+        traced?.end('delivered', result.status)
         this.#events.emit('notify.sent', { ...base, status: result.status, latency_ms: now - started })
         return
       }
       let reason = `rejected by Fin: ${result.error}`
       if (result.outcome === 'retry') {
-        const delay = result.retryAfter ?? backoffDelay(attempt, this.#options.baseDelay, this.#options.maxDelay, this.#options.random)
+        const delay = retryDelay(result.retryAfter, attempt, this.#options, this.#options.random)
         if (now + delay - createdAt < this.#options.typingStaleAfter && !this.#closed) {
+          traced?.end('retry', result.status, result.error)
           this.#events.emit('notify.retry', { ...base, status: result.status, error: result.error, delay_ms: delay })
           const timer = this.#options.clock.setTimeout(() => {
             this.#typingTimers.delete(timer)
@@ -251,6 +274,7 @@ export class FinNotifier {
         }
         reason = `dropped: stale after ${now - createdAt} ms (${result.error})`
       }
+      traced?.end('failed', result.status, reason)
       this.#events.emit('notify.failed', { ...base, status: result.status, reason })
       this.#log.warn({ conversation: conversationId, reason }, 'fastify-fin-helpdesk: typing event not delivered')
     } finally {

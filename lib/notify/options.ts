@@ -22,8 +22,13 @@ export interface FinNotifyOptions {
   webhookKey: string
   /** Your Intercom workspace's region. @default 'us' */
   region?: FinRegion
-  /** Replaces the region's base URL: everything before /custom_helpdesk_conversation_event/{id}. */
+  /**
+   * Replaces the region's base URL: everything before /custom_helpdesk_conversation_event/{id}. Must be https
+   * (the webhook key travels with every call), except on a loopback host (tests) or with `allowInsecureBaseUrl`.
+   */
   baseUrl?: string
+  /** Accept an http:// `baseUrl` on a non-loopback host (e.g. a simulator on a private network). @default false */
+  allowInsecureBaseUrl?: boolean
   /** Time allowed for one webhook call, in ms. @default 10000 */
   timeout?: number
   /** Sync calls for one conversation within this many ms make one POST. @default 300 */
@@ -84,6 +89,9 @@ export function resolveNotifyOptions (options: FinNotifyOptions): ResolvedNotify
   if (!(region in REGION_BASE_URLS)) throw new FinOptionsError('notify.region must be "us", "eu" or "au"')
   const base = options.baseUrl ?? REGION_BASE_URLS[region]
   if (!/^https?:\/\/[^\s]+$/.test(base)) throw new FinOptionsError('notify.baseUrl must be an http(s) URL')
+  if (base.startsWith('http:') && options.allowInsecureBaseUrl !== true && !isLoopback(base)) {
+    throw new FinOptionsError('notify.baseUrl must be https (the webhook key would travel in clear): use https, a loopback host, or allowInsecureBaseUrl: true')
+  }
   // Two checks, not one with a `min` argument: a "positive" that let 0 through hid which options may be 0.
   const number = (name: string, value: number | undefined, fallback: number, min: 0 | 1): number => {
     const v = value ?? fallback
@@ -113,4 +121,15 @@ export function resolveNotifyOptions (options: FinNotifyOptions): ResolvedNotify
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random
   }
+}
+
+/** localhost, 127.0.0.0/8 or ::1: traffic that never leaves the machine. */
+function isLoopback (url: string): boolean {
+  let host: string
+  try {
+    host = new URL(url).hostname
+  } catch {
+    return false
+  }
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
 }

@@ -13,6 +13,11 @@ export interface OutboxEntry {
   last_status: number | null
   last_error: string | null
   updated_at: number
+  /**
+   * W3C traceparent of the span that asked for this round of the sync, for the delivery spans to link to; null
+   * or absent when not tracing (and from outboxes written before it existed).
+   */
+  trace_context?: string | null
 }
 
 export interface OutboxCounts {
@@ -32,9 +37,13 @@ export interface OutboxCounts {
  *   window) and returns true.
  * - reschedule / fail / release: back to pending at a time, to failed (kept for inspection), or back to pending
  *   now (a delivery abandoned at shutdown).
+ * - traceContext (optional, kept as `trace_context`): set by a request that makes the entry pending (new or
+ *   failed); a request coalesced into a pending entry keeps the first one's; a request that marks an in-flight
+ *   entry dirty replaces it (the next round reports that change). Kept through claim, reschedule, complete.
+ * - oldestPendingAt (optional): the smallest `first_at` among entries not failed (pending or in flight).
  */
 export interface FinOutbox {
-  request (conversationId: string, now: number, window: number): Promise<void>
+  request (conversationId: string, now: number, window: number, traceContext?: string): Promise<void>
   claim (now: number, limit: number, lease: number): Promise<OutboxEntry[]>
   complete (conversationId: string, now: number, window: number): Promise<boolean>
   reschedule (conversationId: string, dueAt: number, attempt: number, status: number | null, error: string, now: number): Promise<void>
@@ -43,6 +52,8 @@ export interface FinOutbox {
   /** The next time something becomes claimable, or null when nothing waits. */
   nextDueAt (): Promise<number | null>
   counts (): Promise<OutboxCounts>
+  /** When the oldest sync not yet delivered was first asked for (ms), or null: the age to alert on. */
+  oldestPendingAt? (): Promise<number | null>
   failures (): Promise<OutboxEntry[]>
   /** At start, for an outbox only this process uses: deliveries a crash interrupted become due now. */
   recover? (now: number): Promise<void>
@@ -57,7 +68,7 @@ interface MemoryEntry extends OutboxEntry {
 export class MemoryOutbox implements FinOutbox {
   readonly #entries = new Map<string, MemoryEntry>()
 
-  async request (conversationId: string, now: number, window: number): Promise<void> {
+  async request (conversationId: string, now: number, window: number, traceContext?: string): Promise<void> {
     const entry = this.#entries.get(conversationId)
     if (entry === undefined || entry.state === 'failed') {
       this.#entries.set(conversationId, {
@@ -70,11 +81,15 @@ export class MemoryOutbox implements FinOutbox {
         last_status: null,
         last_error: null,
         updated_at: now,
+        trace_context: traceContext ?? null,
         lease_until: null
       })
     } else if (entry.state === 'inflight') {
       entry.dirty = true
+      entry.trace_context = traceContext ?? entry.trace_context ?? null
       entry.updated_at = now
+    } else {
+      entry.trace_context ??= traceContext ?? null
     }
   }
 
@@ -136,6 +151,12 @@ export class MemoryOutbox implements FinOutbox {
     return counts
   }
 
+  async oldestPendingAt (): Promise<number | null> {
+    let oldest: number | null = null
+    for (const e of this.#entries.values()) if (e.state !== 'failed' && (oldest === null || e.first_at < oldest)) oldest = e.first_at
+    return oldest
+  }
+
   async failures (): Promise<OutboxEntry[]> {
     return [...this.#entries.values()].filter((e) => e.state === 'failed').map(snapshot)
   }
@@ -155,6 +176,7 @@ function snapshot (entry: MemoryEntry): OutboxEntry {
     dirty: entry.dirty,
     last_status: entry.last_status,
     last_error: entry.last_error,
-    updated_at: entry.updated_at
+    updated_at: entry.updated_at,
+    trace_context: entry.trace_context ?? null
   }
 }

@@ -22,14 +22,18 @@ export function webhookUrl (base: string, integrationId: string): string {
 /**
  * POSTs one event. Node's fetch keeps connections alive between calls. 5xx, 408, 429, timeouts and network errors
  * are worth retrying; any other 4xx is not (the request itself is wrong: key, integration id, payload).
+ * Redirects are never followed: the X-Webhook-Key goes to the configured URL and nowhere else, so a 3xx is a
+ * failed attempt (retried) whose error names the Location.
+ * `headers`: the attempt's trace context (traceparent), when tracing.
  */
-export async function postEvent (url: string, webhookKey: string, body: object, timeout: number, signal: AbortSignal, now: () => number): Promise<WebhookResult> {
+export async function postEvent (url: string, webhookKey: string, body: object, timeout: number, signal: AbortSignal, now: () => number, headers?: Record<string, string>): Promise<WebhookResult> {
   let response: Response
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-webhook-key': webhookKey },
+      headers: { ...headers, 'content-type': 'application/json', 'x-webhook-key': webhookKey },
       body: JSON.stringify(body),
+      redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)])
     })
   } catch (err) {
@@ -41,6 +45,10 @@ export async function postEvent (url: string, webhookKey: string, body: object, 
   const text = await response.text().catch(() => '')
   const { status } = response
   if (status >= 200 && status < 300) return { outcome: 'accepted', status }
+  if (status >= 300 && status < 400) {
+    const location = response.headers.get('location') ?? '(no Location)'
+    return { outcome: 'retry', status, error: `HTTP ${status} redirect to ${location.slice(0, 500)}, not followed`, retryAfter: undefined }
+  }
   const error = `HTTP ${status}${text === '' ? '' : `: ${text.slice(0, 200)}`}`
   if (status >= 500 || status === 408 || status === 429) {
     return { outcome: 'retry', status, error, retryAfter: retryAfterMs(response.headers.get('retry-after'), now()) }

@@ -80,7 +80,9 @@ export function outboxMigrations (s: string): string[] {
       updated_at bigint NOT NULL
     );
     CREATE INDEX IF NOT EXISTS outbox_due ON ${s}.outbox (state, due_at);
-    `
+    `,
+    // The traceparent of the span that asked for the sync, so delivery spans link to it across instances.
+    `ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS trace_context text;`
   ]
 }
 
@@ -89,16 +91,21 @@ export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 /** Runs `fn` in one transaction on a client of the pool: committed when it resolves, rolled back when it throws. */
 export async function transaction<T> (pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  // A client whose ROLLBACK failed is in an unknown state (broken connection, or still inside the transaction):
+  // release(err) destroys it instead of handing it to the next caller.
+  let broken: Error | undefined
   try {
     await client.query('BEGIN')
     const result = await fn(client)
     await client.query('COMMIT')
     return result
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {})
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+    })
     throw err
   } finally {
-    client.release()
+    client.release(broken)
   }
 }
 

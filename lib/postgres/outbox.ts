@@ -21,9 +21,10 @@ interface Row {
   last_status: number | null
   last_error: string | null
   updated_at: string
+  trace_context: string | null
 }
 
-const COLUMNS = 'conversation_id, state, due_at, first_at, attempt, dirty, last_status, last_error, updated_at'
+const COLUMNS = 'conversation_id, state, due_at, first_at, attempt, dirty, last_status, last_error, updated_at, trace_context'
 
 /**
  * The notify outbox in PostgreSQL, shared by every instance: each due sync is claimed by one instance
@@ -47,18 +48,21 @@ export class PostgresOutbox implements FinOutbox {
     this.#ready.catch(() => {})
   }
 
-  async request (conversationId: string, now: number, window: number): Promise<void> {
+  async request (conversationId: string, now: number, window: number, traceContext?: string): Promise<void> {
     await this.#ready
     // New: pending after the window. Pending: unchanged (coalesced). In flight: dirty. Failed: starts over.
-    await this.pool.query(`INSERT INTO ${this.#table} AS o (conversation_id, state, due_at, first_at, attempt, dirty, updated_at)
-      VALUES ($1, 'pending', $2, $3, 0, false, $3)
+    // trace_context: the new request's when it starts a round or marks an in-flight one dirty; else the first's.
+    await this.pool.query(`INSERT INTO ${this.#table} AS o (conversation_id, state, due_at, first_at, attempt, dirty, updated_at, trace_context)
+      VALUES ($1, 'pending', $2, $3, 0, false, $3, $4)
       ON CONFLICT (conversation_id) DO UPDATE SET
+        trace_context = CASE o.state WHEN 'failed' THEN excluded.trace_context
+          WHEN 'inflight' THEN COALESCE(excluded.trace_context, o.trace_context) ELSE COALESCE(o.trace_context, excluded.trace_context) END,
         dirty = o.dirty OR o.state = 'inflight',
         due_at = CASE WHEN o.state = 'failed' THEN excluded.due_at ELSE o.due_at END,
         first_at = CASE WHEN o.state = 'failed' THEN excluded.first_at ELSE o.first_at END,
         attempt = CASE WHEN o.state = 'failed' THEN 0 ELSE o.attempt END,
         state = CASE WHEN o.state = 'failed' THEN 'pending' ELSE o.state END,
-        updated_at = excluded.updated_at`, [conversationId, now + window, now])
+        updated_at = excluded.updated_at`, [conversationId, now + window, now, traceContext ?? null])
   }
 
   async claim (now: number, limit: number, lease: number): Promise<OutboxEntry[]> {
@@ -120,6 +124,12 @@ export class PostgresOutbox implements FinOutbox {
     return counts
   }
 
+  async oldestPendingAt (): Promise<number | null> {
+    await this.#ready
+    const { rows } = await this.pool.query<{ oldest: string | null }>(`SELECT MIN(first_at) AS oldest FROM ${this.#table} WHERE state <> 'failed'`)
+    return rows[0]?.oldest == null ? null : Number(rows[0].oldest)
+  }
+
   async failures (): Promise<OutboxEntry[]> {
     await this.#ready
     return (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.#table} WHERE state = 'failed' ORDER BY updated_at`)).rows.map(toEntry)
@@ -141,6 +151,7 @@ function toEntry (row: Row): OutboxEntry {
     dirty: row.dirty,
     last_status: row.last_status,
     last_error: row.last_error,
-    updated_at: Number(row.updated_at)
+    updated_at: Number(row.updated_at),
+    trace_context: row.trace_context
   }
 }

@@ -1,11 +1,16 @@
 import pg, { type Pool, type PoolClient } from 'pg'
-import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
-  fromConversationJoin, fromMessageRow, fromUserRow, newId, toAgent, toEndUser, userAuthor,
+  rowMappers,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
+import { newId, toAgent } from '../storage/records.js'
+import {
+  AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
+} from '../sql/fragments.js'
 import { migratePostgres, SCHEMA_NAME, STORAGE_TRACK, transaction } from './migrations.js'
+import { checkAttributes } from '../storage/attributes.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -102,7 +107,7 @@ export class PostgresStorage implements FinStorage {
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
     await this.#ready
     const existing = input.object_id === undefined ? undefined : await this.#existingConversation(this.pool, input.object_id)
-    if (existing !== undefined) return { value: existing, created: false }
+    if (existing !== undefined) return this.#retriedConversation(existing, input)
     const created = await this.#tx(async (client) => {
       if ((await client.query(this.#queries.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
       const author = await this.#author(client, input.message.author)
@@ -114,7 +119,7 @@ export class PostgresStorage implements FinStorage {
       await this.#insertMessage(client, messageId, id, input.message, author, now)
       return id
     })
-    if (created === undefined) return { value: (await this.#existingConversation(this.pool, input.object_id!))!, created: false }
+    if (created === undefined) return this.#retriedConversation((await this.#existingConversation(this.pool, input.object_id!))!, input)
     return { value: (await this.#existingConversation(this.pool, undefined, created))!, created: true }
   }
 
@@ -128,7 +133,7 @@ export class PostgresStorage implements FinStorage {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
       if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
-      await client.query(this.#queries.updateConversation, [
+      const updated = await client.query<{ attributes: Record<string, unknown> }>(this.#queries.updateConversation, [
         id,
         patch.title !== undefined, patch.title ?? null,
         patch.tags === undefined ? null : JSON.stringify(patch.tags),
@@ -138,7 +143,9 @@ export class PostgresStorage implements FinStorage {
         patch.last_user_read_at !== undefined, patch.last_user_read_at ?? null,
         this.#now().toISOString()
       ])
-      if (patch.user !== undefined) await this.#patchUser(client, row.user_id, patch.user)
+      // Checked on the merged value the database computed: throwing rolls the whole write back.
+      if (patch.attributes !== undefined) checkAttributes(updated.rows[0]!.attributes, patch.attributeLimits, 'conversation')
+      if (patch.user !== undefined) await this.#patchUser(client, row.user_id, { ...patch.user, attributeLimits: patch.attributeLimits })
       return row.assignee_id
     })
     if (previous === undefined) return null
@@ -158,7 +165,7 @@ export class PostgresStorage implements FinStorage {
     await this.#ready
     if (input.object_id !== undefined) {
       const existing = await this.pool.query<MessageRow>(this.#queries.getMessageByObjectId, [input.object_id])
-      if (existing.rows[0] !== undefined) return { value: toMessage(existing.rows[0]), created: false }
+      if (existing.rows[0] !== undefined) return this.#retriedMessage(existing.rows[0], conversationId, input.object_id)
     }
     const result = await this.#tx(async (client) => {
       const now = this.#now().toISOString()
@@ -176,7 +183,7 @@ export class PostgresStorage implements FinStorage {
     if (result === null) return null
     if (result === undefined) {
       const existing = await this.pool.query<MessageRow>(this.#queries.getMessageByObjectId, [input.object_id])
-      return { value: toMessage(existing.rows[0]!), created: false }
+      return this.#retriedMessage(existing.rows[0]!, conversationId, input.object_id!)
     }
     return { value: toMessage(result), created: true }
   }
@@ -198,6 +205,20 @@ export class PostgresStorage implements FinStorage {
     return transaction(this.pool, fn)
   }
 
+  /** The first conversation with this object_id, if this call is its retry: same user (checked to exist first). */
+  async #retriedConversation (existing: CreatedConversation, input: NewConversation): Promise<Created<CreatedConversation>> {
+    if (existing.conversation.user.id === input.user_id) return { value: existing, created: false }
+    if ((await this.pool.query(this.#queries.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
+    throw new FinObjectIdConflictError(input.object_id!, 'conversation', 'user')
+  }
+
+  /** The first message with this object_id, if this call is its retry: same conversation (checked to exist first). */
+  async #retriedMessage (existing: MessageRow, conversationId: string, objectId: string): Promise<Created<Message> | null> {
+    if (existing.conversation_id === conversationId) return { value: toMessage(existing), created: false }
+    if ((await this.pool.query(this.#queries.conversationExists, [conversationId])).rows.length === 0) return null
+    throw new FinObjectIdConflictError(objectId, 'message', 'conversation')
+  }
+
   async #existingConversation (db: Pool | PoolClient, objectId?: string, id?: string): Promise<CreatedConversation | undefined> {
     const { rows } = objectId !== undefined
       ? await db.query<ConversationJoin>(this.#queries.getConversationByObjectId, [objectId])
@@ -216,7 +237,10 @@ export class PostgresStorage implements FinStorage {
       patch.photo_url !== undefined, patch.photo_url ?? null,
       patch.attributes !== undefined, patch.attributes === undefined ? null : patch.attributes === null ? null : JSON.stringify(patch.attributes)
     ])
-    return rows[0] === undefined ? null : toUser(rows[0])
+    if (rows[0] === undefined) return null
+    // Checked on the merged value the database computed, inside the transaction: throwing rolls it back.
+    if (patch.attributes !== undefined) checkAttributes(rows[0].attributes as Record<string, unknown> | null, patch.attributeLimits, 'user')
+    return toUser(rows[0])
   }
 
   async #author (client: PoolClient, ref: NewMessage['author']): Promise<Message['author']> {
@@ -227,7 +251,7 @@ export class PostgresStorage implements FinStorage {
     }
     const { rows } = await client.query<StoredUserRow>(this.#queries.getUser, [ref.id])
     if (rows[0] === undefined) throw new FinUserNotFoundError(ref.id)
-    return userAuthor(fromUserRow(rows[0], asIs))
+    return toUserAuthor(rows[0])
   }
 
   /** Inserts a message; with `strict`, answers undefined when its object_id is taken, else drops the taken object_id. */
@@ -244,30 +268,24 @@ export class PostgresStorage implements FinStorage {
 class ObjectIdTaken extends Error {}
 
 function queries (s: string) {
-  const conversationSelect = `
-    SELECT c.id, c.status, c.title, c.tags, c.attributes, c.assignee_id, c.user_id, c.initial_message_id, c.created_at, c.updated_at,
-           u.name AS u_name, u.email AS u_email, u.photo_url AS u_photo_url, u.attributes AS u_attributes,
-           a.name AS a_name, a.email AS a_email, a.photo_url AS a_photo_url, a.alias AS a_alias
-    FROM ${s}.conversations c
-    JOIN ${s}.users u ON u.id = c.user_id
-    LEFT JOIN ${s}.agents a ON a.id = c.assignee_id`
-  const messageColumns = 'id, conversation_id, body, author, visibility, attachments, created_at'
+  const table: TableName = (name) => `${s}.${name}`
+  const conversationSelect = sqlConversationSelect(table)
+  const messageColumns = MESSAGE_COLUMNS
   return {
-    getUser: `SELECT id, name, email, photo_url, attributes FROM ${s}.users WHERE id = $1`,
-    getUserByObjectId: `SELECT id, name, email, photo_url, attributes FROM ${s}.users WHERE object_id = $1`,
+    getUser: `SELECT ${USER_COLUMNS} FROM ${s}.users WHERE id = $1`,
+    getUserByObjectId: `SELECT ${USER_COLUMNS} FROM ${s}.users WHERE object_id = $1`,
     insertUser: `INSERT INTO ${s}.users (id, object_id, name, email, photo_url, attributes) VALUES ($1, $2, $3, $4, $5, $6)
-      ON CONFLICT (object_id) DO NOTHING RETURNING id, name, email, photo_url, attributes`,
+      ON CONFLICT (object_id) DO NOTHING RETURNING ${USER_COLUMNS}`,
     // Shallow merge of attributes (jsonb ||), as the storage contract says; each field only when given.
     updateUser: `UPDATE ${s}.users SET
         name = CASE WHEN $2 THEN $3 ELSE name END,
         email = CASE WHEN $4 THEN $5 ELSE email END,
         photo_url = CASE WHEN $6 THEN $7 ELSE photo_url END,
         attributes = CASE WHEN NOT $8 THEN attributes WHEN $9::jsonb IS NULL THEN NULL ELSE COALESCE(attributes, '{}'::jsonb) || $9::jsonb END
-      WHERE id = $1 RETURNING id, name, email, photo_url, attributes`,
-    listAgents: `SELECT id, name, email, photo_url, alias FROM ${s}.agents ORDER BY seq`,
-    getAgent: `SELECT id, name, email, photo_url, alias FROM ${s}.agents WHERE id = $1`,
-    upsertAgent: `INSERT INTO ${s}.agents (id, name, email, photo_url, alias) VALUES ($1, $2, $3, $4, $5)
-      ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, photo_url = excluded.photo_url, alias = excluded.alias`,
+      WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    listAgents: `SELECT ${AGENT_COLUMNS} FROM ${s}.agents ORDER BY seq`,
+    getAgent: `SELECT ${AGENT_COLUMNS} FROM ${s}.agents WHERE id = $1`,
+    upsertAgent: sqlUpsertAgent(table, '$1, $2, $3, $4, $5'),
     getConversation: `${conversationSelect} WHERE c.id = $1`,
     getConversationByObjectId: `${conversationSelect} WHERE c.object_id = $1`,
     listConversations: `${conversationSelect} ORDER BY c.updated_at DESC, c.seq DESC LIMIT $1`,
@@ -283,7 +301,7 @@ function queries (s: string) {
         assignee_id = CASE WHEN $7 THEN $8 ELSE assignee_id END,
         last_user_read_at = CASE WHEN $9 THEN $10 ELSE last_user_read_at END,
         updated_at = $11
-      WHERE id = $1`,
+      WHERE id = $1 RETURNING attributes`,
     touchConversation: `UPDATE ${s}.conversations SET updated_at = $2 WHERE id = $1`,
     getMessage: `SELECT ${messageColumns} FROM ${s}.messages WHERE id = $1`,
     getMessageByObjectId: `SELECT ${messageColumns} FROM ${s}.messages WHERE object_id = $1`,
@@ -301,14 +319,4 @@ function queries (s: string) {
 // node-postgres decodes jsonb columns itself.
 const asIs: Decode = (value) => value
 
-function toUser (row: StoredUserRow): EndUser {
-  return toEndUser(fromUserRow(row, asIs))
-}
-
-function toConversation (row: ConversationJoin): Conversation {
-  return fromConversationJoin(row, asIs)
-}
-
-function toMessage (row: MessageRow): Message {
-  return fromMessageRow(row, asIs)
-}
+const { toUser, toConversation, toMessage, toUserAuthor } = rowMappers(asIs)

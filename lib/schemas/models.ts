@@ -6,8 +6,9 @@ export const EndUser = Type.Object({
   id: Type.String(),
   user_type: Type.Literal('end_user'),
   name: Type.Optional(Nullable(Type.String())),
-  email: Type.Optional(Nullable(Type.String({ format: 'email' }))),
-  photo_url: Type.Optional(Nullable(Type.String({ format: 'uri' }))),
+  // No `format`: accepted and returned as the helpdesk holds them, unvalidated (docs/decisions.md).
+  email: Type.Optional(Nullable(Type.String())),
+  photo_url: Type.Optional(Nullable(Type.String())),
   attributes: Type.Optional(Nullable(Attributes()))
 }, { description: 'The end-user (customer) in a conversation with Fin or an agent.' })
 export type EndUser = Static<typeof EndUser>
@@ -17,8 +18,9 @@ export const Agent = Type.Object({
   id: Type.Optional(Type.String()),
   user_type: Type.Optional(Type.Literal('agent')),
   name: Type.Optional(Nullable(Type.String())),
-  email: Type.Optional(Nullable(Type.String({ format: 'email' }))),
-  photo_url: Type.Optional(Nullable(Type.String({ format: 'uri' }))),
+  // No `format`: accepted and returned as the helpdesk holds them, unvalidated (docs/decisions.md).
+  email: Type.Optional(Nullable(Type.String())),
+  photo_url: Type.Optional(Nullable(Type.String())),
   alias: Type.Optional(Nullable(Type.String()))
 }, { description: 'A helpdesk agent (Fin is represented by one of them).' })
 export type Agent = Static<typeof Agent>

@@ -105,7 +105,6 @@ export type PostsOnlyBasicUser = Static<typeof PostsOnlyBasicUser>
 export const PostsOnlyGetUserRequest = GetUserQuery
 export const PostsOnlyGetConversationRequest = GetConversationQuery
 export const PostsOnlyGetMessagesRequest = GetMessagesQuery
-export const PostsOnlyGetAgentsRequest = Type.Object({})
 
 export const PostsOnlyUpdateConversationRequest = Type.Object({
   ...UpdateConversationRequest.properties,

@@ -1,5 +1,4 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { Nullable } from './types.js'
 
 /** RFC 7807 problem details: the `error` member of POST-only responses. */
 export const ProblemDetails = Type.Object({
@@ -11,16 +10,16 @@ export const ProblemDetails = Type.Object({
 }, { description: 'RFC 7807 problem details.' })
 export type ProblemDetails = Static<typeof ProblemDetails>
 
-/** The POST-only envelope: `data` on success (error null), `error` on failure (data null). */
+/**
+ * The POST-only success envelope: `{ data }` only. The reference types `data` and `error` as objects and requires
+ * neither, so the member that does not apply is left out rather than sent as null.
+ */
 export function Envelope<T extends TSchema> (data: T) {
-  return Type.Object({
-    data: Nullable(data),
-    error: Nullable(ProblemDetails)
-  })
+  return Type.Object({ data })
 }
 
-/** A POST-only failure: `data` null, `error` the problem. */
-export const ErrorEnvelope = Type.Object({ data: Type.Null(), error: ProblemDetails })
+/** A POST-only failure: `{ error }` only, the RFC 7807 problem. */
+export const ErrorEnvelope = Type.Object({ error: ProblemDetails })
 
 /** Standard-variant error body: Fastify's own shape, with our FIN_ERR_* code. */
 export const ErrorResponse = Type.Object({

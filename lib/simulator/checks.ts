@@ -196,11 +196,11 @@ export async function runConformance (options: ConformanceOptions): Promise<Chec
     let problem: string | undefined = isError ? undefined : `HTTP ${missing.status}`
     if (isError && posts) {
       const envelope = missing.body as Rec | undefined
-      problem = envelope?.data !== null ? 'data is not null' : misfit(ProblemDetails, envelope.error) ?? (envelope.error.status === missing.status ? undefined : `error.status ${envelope.error.status} for HTTP ${missing.status}`)
+      problem = envelope === undefined || envelope.error === undefined ? 'no error member' : envelope.data != null ? 'data is set on a failure' : misfit(ProblemDetails, envelope.error) ?? (envelope.error.status === missing.status ? undefined : `error.status ${envelope.error.status} for HTTP ${missing.status}`)
     } else if (isError && missing.body === undefined) {
       problem = 'the error body is not JSON'
     }
-    record('errors: an unknown user is a 4xx with a JSON error body' + (posts ? ' (RFC 7807 problem in the envelope)' : ''), problem === undefined, posts ? 'HTTP 4xx, { data: null, error: {type, title, status, detail, instance} }' : 'HTTP 4xx with a JSON body', problem ?? `HTTP ${missing.status}`)
+    record('errors: an unknown user is a 4xx with a JSON error body' + (posts ? ' (RFC 7807 problem in the envelope)' : ''), problem === undefined, posts ? 'HTTP 4xx, { error: {type, title, status, detail, instance} }' : 'HTTP 4xx with a JSON body', problem ?? `HTTP ${missing.status}`)
   })
 
   await safely('bad input', async () => {

@@ -71,7 +71,9 @@ export function outboxMigrations (p: string): string[] {
       updated_at INTEGER NOT NULL
     );
     CREATE INDEX ${p}outbox_due ON ${p}outbox (state, due_at);
-    `
+    `,
+    // The traceparent of the span that asked for the sync: delivery spans link to it, across restarts.
+    `ALTER TABLE ${p}outbox ADD COLUMN trace_context TEXT;`
   ]
 }
 

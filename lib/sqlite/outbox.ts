@@ -12,7 +12,7 @@ export interface SqliteOutboxOptions {
   tablePrefix?: string
 }
 
-type StatementName = 'request' | 'claim' | 'get' | 'remove' | 'again' | 'reschedule' | 'fail' | 'release' | 'nextDue' | 'counts' | 'failures' | 'recover'
+type StatementName = 'request' | 'claim' | 'get' | 'remove' | 'again' | 'reschedule' | 'fail' | 'release' | 'nextDue' | 'counts' | 'oldest' | 'failures' | 'recover'
 
 interface Row {
   conversation_id: string
@@ -24,6 +24,7 @@ interface Row {
   last_status: number | null
   last_error: string | null
   updated_at: number
+  trace_context: string | null
 }
 
 /**
@@ -43,12 +44,16 @@ export class SqliteOutbox implements FinOutbox {
     this.#owned = options.database === undefined
     if (this.#owned) this.db.pragma('journal_mode = WAL')
     migrate(this.db, `${p}outbox_migrations`, outboxMigrations(p))
-    const columns = 'conversation_id, state, due_at, first_at, attempt, dirty, last_status, last_error, updated_at'
+    const columns = 'conversation_id, state, due_at, first_at, attempt, dirty, last_status, last_error, updated_at, trace_context'
     const prepared = {
       // New: pending after the window. Pending: unchanged (coalesced). In flight: dirty. Failed: starts over.
-      request: `INSERT INTO ${p}outbox (conversation_id, state, due_at, first_at, attempt, dirty, updated_at)
-        VALUES (@id, 'pending', @due, @now, 0, 0, @now)
+      // trace_context: the new request's when it starts a round (new, failed) or marks an in-flight one dirty;
+      // coalesced into a pending one, the first request's.
+      request: `INSERT INTO ${p}outbox (conversation_id, state, due_at, first_at, attempt, dirty, updated_at, trace_context)
+        VALUES (@id, 'pending', @due, @now, 0, 0, @now, @trace)
         ON CONFLICT (conversation_id) DO UPDATE SET
+          trace_context = CASE state WHEN 'failed' THEN excluded.trace_context
+            WHEN 'inflight' THEN COALESCE(excluded.trace_context, trace_context) ELSE COALESCE(trace_context, excluded.trace_context) END,
           dirty = CASE WHEN state = 'inflight' THEN 1 ELSE dirty END,
           due_at = CASE WHEN state = 'failed' THEN excluded.due_at ELSE due_at END,
           first_at = CASE WHEN state = 'failed' THEN excluded.first_at ELSE first_at END,
@@ -73,14 +78,15 @@ export class SqliteOutbox implements FinOutbox {
         WHERE conversation_id = @id AND state = 'inflight'`,
       nextDue: `SELECT MIN(CASE state WHEN 'pending' THEN due_at ELSE lease_until END) AS next FROM ${p}outbox WHERE state != 'failed'`,
       counts: `SELECT state, COUNT(*) AS n FROM ${p}outbox GROUP BY state`,
+      oldest: `SELECT MIN(first_at) AS oldest FROM ${p}outbox WHERE state != 'failed'`,
       failures: `SELECT ${columns} FROM ${p}outbox WHERE state = 'failed' ORDER BY updated_at`,
       recover: `UPDATE ${p}outbox SET state = 'pending', due_at = @now, lease_until = NULL WHERE state = 'inflight'`
     }
     this.#statements = Object.fromEntries(Object.entries(prepared).map(([name, sql]) => [name, this.db.prepare(sql)])) as Record<StatementName, Statement>
   }
 
-  async request (conversationId: string, now: number, window: number): Promise<void> {
-    this.#statements.request.run({ id: conversationId, due: now + window, now })
+  async request (conversationId: string, now: number, window: number, traceContext?: string): Promise<void> {
+    this.#statements.request.run({ id: conversationId, due: now + window, now, trace: traceContext ?? null })
   }
 
   async claim (now: number, limit: number, lease: number): Promise<OutboxEntry[]> {
@@ -123,6 +129,10 @@ export class SqliteOutbox implements FinOutbox {
     return counts
   }
 
+  async oldestPendingAt (): Promise<number | null> {
+    return (this.#statements.oldest.get() as { oldest: number | null }).oldest
+  }
+
   async failures (): Promise<OutboxEntry[]> {
     return (this.#statements.failures.all() as Row[]).map(toEntry)
   }
@@ -146,6 +156,7 @@ function toEntry (row: Row): OutboxEntry {
     dirty: row.dirty === 1,
     last_status: row.last_status,
     last_error: row.last_error,
-    updated_at: row.updated_at
+    updated_at: row.updated_at,
+    trace_context: row.trace_context
   }
 }

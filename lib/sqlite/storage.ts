@@ -1,13 +1,18 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
-import { FinAgentNotFoundError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
-  fromConversationJoin, fromMessageRow, fromUserRow, mergeAttributes, newId, toAgent, toEndUser, userAuthor,
+  rowMappers,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
+import { mergeAttributes, newId, toAgent } from '../storage/records.js'
+import {
+  AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
+} from '../sql/fragments.js'
 import { migrate, storageMigrations } from './migrations.js'
+import { checkAttributes } from '../storage/attributes.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
@@ -99,14 +104,16 @@ export class SqliteStorage implements FinStorage {
 
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
     return this.#write(() => {
+      if (this.#statements.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
       if (input.object_id !== undefined) {
         const existing = this.#statements.getConversationByObjectId.get(input.object_id) as ConversationJoin | undefined
         if (existing !== undefined) {
+          // A retry only when it names the same user: never answer another user's conversation.
+          if (existing.user_id !== input.user_id) throw new FinObjectIdConflictError(input.object_id, 'conversation', 'user')
           const message = this.#statements.getMessage.get(existing.initial_message_id) as MessageRow
           return { value: { conversation: toConversation(existing), message: toMessage(message) }, created: false }
         }
       }
-      if (this.#statements.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
       const author = this.#author(input.message.author)
       const id = newId('conv')
       const now = this.#now().toISOString()
@@ -132,17 +139,20 @@ export class SqliteStorage implements FinStorage {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
       if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
+      const attributes = patch.attributes === undefined ? undefined : mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)
+      checkAttributes(attributes, patch.attributeLimits, 'conversation')
       this.#statements.updateConversation.run(
         patch.title === undefined ? row.title : patch.title,
         patch.tags === undefined ? row.tags : JSON.stringify(patch.tags),
-        patch.attributes === undefined ? row.attributes : JSON.stringify(mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)),
+        attributes === undefined ? row.attributes : JSON.stringify(attributes),
         patch.status ?? row.status,
         patch.assignee_id === undefined ? row.assignee_id : patch.assignee_id,
         this.#now().toISOString(),
         id
       )
       if (patch.last_user_read_at !== undefined) this.#statements.setLastRead.run(patch.last_user_read_at, id)
-      if (patch.user !== undefined) this.#patchUser(row.user_id, patch.user)
+      // Throws (rolling the whole write back) when the user's merged attributes are over the limits.
+      if (patch.user !== undefined) this.#patchUser(row.user_id, { ...patch.user, attributeLimits: patch.attributeLimits })
       return { conversation: toConversation(this.#statements.getConversation.get(id) as ConversationJoin), previousAssigneeId: row.assignee_id }
     })
   }
@@ -157,11 +167,15 @@ export class SqliteStorage implements FinStorage {
 
   async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
     return this.#write(() => {
+      if (this.#statements.conversationExists.get(conversationId) === undefined) return null
       if (input.object_id !== undefined) {
         const existing = this.#statements.getMessageByObjectId.get(input.object_id) as MessageRow | undefined
-        if (existing !== undefined) return { value: toMessage(existing), created: false }
+        if (existing !== undefined) {
+          // A retry only when it targets the same conversation: never answer another conversation's message.
+          if (existing.conversation_id !== conversationId) throw new FinObjectIdConflictError(input.object_id, 'message', 'conversation')
+          return { value: toMessage(existing), created: false }
+        }
       }
-      if (this.#statements.conversationExists.get(conversationId) === undefined) return null
       const author = this.#author(input.author)
       const id = newId('msg')
       const now = this.#now().toISOString()
@@ -189,9 +203,11 @@ export class SqliteStorage implements FinStorage {
   #patchUser (id: string, patch: UserPatch): EndUser | null {
     const row = this.#statements.getUser.get(id) as StoredUserRow | undefined
     if (row === undefined) return null
-    const attributes = patch.attributes === undefined
-      ? row.attributes
-      : JSON.stringify(mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes))
+    const merged = patch.attributes === undefined
+      ? undefined
+      : mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes)
+    checkAttributes(merged, patch.attributeLimits, 'user')
+    const attributes = merged === undefined ? row.attributes : JSON.stringify(merged)
     this.#statements.updateUser.run(
       patch.name === undefined ? row.name : patch.name,
       patch.email === undefined ? row.email : patch.email,
@@ -210,7 +226,7 @@ export class SqliteStorage implements FinStorage {
     }
     const user = this.#statements.getUser.get(ref.id) as StoredUserRow | undefined
     if (user === undefined) throw new FinUserNotFoundError(ref.id)
-    return userAuthor(fromUserRow(user, parse))
+    return toUserAuthor(user)
   }
 
   #insertMessage (id: string, conversationId: string, input: NewMessage, author: Message['author'], now: string): void {
@@ -224,23 +240,17 @@ export class SqliteStorage implements FinStorage {
 }
 
 function prepare (db: Database, p: string) {
-  const conversationSelect = `
-    SELECT c.id, c.status, c.title, c.tags, c.attributes, c.assignee_id, c.user_id, c.initial_message_id, c.created_at, c.updated_at,
-           u.name AS u_name, u.email AS u_email, u.photo_url AS u_photo_url, u.attributes AS u_attributes,
-           a.name AS a_name, a.email AS a_email, a.photo_url AS a_photo_url, a.alias AS a_alias
-    FROM ${p}conversations c
-    JOIN ${p}users u ON u.id = c.user_id
-    LEFT JOIN ${p}agents a ON a.id = c.assignee_id`
-  const messageColumns = 'id, conversation_id, body, author, visibility, attachments, created_at'
+  const table: TableName = (name) => `${p}${name}`
+  const conversationSelect = sqlConversationSelect(table)
+  const messageColumns = MESSAGE_COLUMNS
   const statements = {
-    getUser: `SELECT id, name, email, photo_url, attributes FROM ${p}users WHERE id = ?`,
-    getUserByObjectId: `SELECT id, name, email, photo_url, attributes FROM ${p}users WHERE object_id = ?`,
+    getUser: `SELECT ${USER_COLUMNS} FROM ${p}users WHERE id = ?`,
+    getUserByObjectId: `SELECT ${USER_COLUMNS} FROM ${p}users WHERE object_id = ?`,
     insertUser: `INSERT INTO ${p}users (id, object_id, name, email, photo_url, attributes) VALUES (?, ?, ?, ?, ?, ?)`,
     updateUser: `UPDATE ${p}users SET name = ?, email = ?, photo_url = ?, attributes = ? WHERE id = ?`,
-    listAgents: `SELECT id, name, email, photo_url, alias FROM ${p}agents ORDER BY rowid`,
-    getAgent: `SELECT id, name, email, photo_url, alias FROM ${p}agents WHERE id = ?`,
-    upsertAgent: `INSERT INTO ${p}agents (id, name, email, photo_url, alias) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, photo_url = excluded.photo_url, alias = excluded.alias`,
+    listAgents: `SELECT ${AGENT_COLUMNS} FROM ${p}agents ORDER BY rowid`,
+    getAgent: `SELECT ${AGENT_COLUMNS} FROM ${p}agents WHERE id = ?`,
+    upsertAgent: sqlUpsertAgent(table, '?, ?, ?, ?, ?'),
     getConversation: `${conversationSelect} WHERE c.id = ?`,
     getConversationByObjectId: `${conversationSelect} WHERE c.object_id = ?`,
     listConversations: `${conversationSelect} ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
@@ -265,14 +275,4 @@ function prepare (db: Database, p: string) {
 
 const parse: Decode = (value) => JSON.parse(value as string)
 
-function toUser (row: StoredUserRow): EndUser {
-  return toEndUser(fromUserRow(row, parse))
-}
-
-function toConversation (row: ConversationJoin): Conversation {
-  return fromConversationJoin(row, parse)
-}
-
-function toMessage (row: MessageRow): Message {
-  return fromMessageRow(row, parse)
-}
+const { toUser, toConversation, toMessage, toUserAuthor } = rowMappers(parse)

@@ -1,4 +1,5 @@
 import { FinOptionsError, FinStorageUnavailableError, isClientError } from '../errors.js'
+import type { StorageTracer } from '../telemetry/types.js'
 import type { FinStorage } from './types.js'
 
 /** Every method of FinStorage the plugin calls: what a storage must have, and what the guard wraps. */
@@ -19,10 +20,11 @@ export function checkStorage (storage: FinStorage): FinStorage {
  * FIN_ERR_STORAGE_UNAVAILABLE (503) carrying the original as `cause`: the client learns nothing of the internals,
  * the log gets everything.
  */
-export function guardStorage (storage: FinStorage): FinStorage {
+export function guardStorage (storage: FinStorage, traced: StorageTracer = (_name, fn) => fn): FinStorage {
   const guarded: Record<string, unknown> = Object.create(storage)
   for (const name of STORAGE_METHODS) {
-    const method = (storage[name] as (...args: unknown[]) => Promise<unknown>).bind(storage)
+    // `traced`: a `fin.storage.<method>` span around the storage's own call when telemetry is on.
+    const method = traced(name, (storage[name] as (...args: unknown[]) => Promise<unknown>).bind(storage))
     // No async wrapper: one .catch on the storage's own promise keeps the hot path to a single promise.
     guarded[name] = (...args: unknown[]) => {
       try {

@@ -1,13 +1,14 @@
-import { FinAgentNotFoundError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinObjectIdConflictError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   mergeAttributes, newId, toAgent, toConversation, toEndUser, userAuthor,
   type ConversationRow, type UserRow
-} from '../sql/records.js'
+} from './records.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   UpdatedConversation, UserPatch
 } from './types.js'
+import { checkAttributes } from './attributes.js'
 
 export interface MemoryStorageOptions {
   /** The clock used for created_at and updated_at. @default () => new Date() */
@@ -63,7 +64,9 @@ export class MemoryStorage implements FinStorage {
   async updateUser (id: string, patch: UserPatch): Promise<EndUser | null> {
     const row = this.#users.get(id)
     if (row === undefined) return null
-    applyUserPatch(row, patch)
+    const attributes = mergedUserAttributes(row, patch)
+    checkAttributes(attributes, patch.attributeLimits, 'user')
+    applyUserPatch(row, patch, attributes)
     return toEndUser(row)
   }
 
@@ -91,14 +94,16 @@ export class MemoryStorage implements FinStorage {
   }
 
   async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
+    if (!this.#users.has(input.user_id)) throw new FinUserNotFoundError(input.user_id)
     const existing = input.object_id === undefined ? undefined : this.#conversationIdByObjectId.get(input.object_id)
     if (existing !== undefined) {
       const row = this.#conversations.get(existing)!
+      // A retry only when it names the same user: never answer another user's conversation.
+      if (row.user_id !== input.user_id) throw new FinObjectIdConflictError(input.object_id!, 'conversation', 'user')
       const log = this.#logs.get(existing)!
       const message = log.messages[log.positions.get(row.initial_message_id)!]!
       return { value: { conversation: this.#toConversation(row), message }, created: false }
     }
-    if (!this.#users.has(input.user_id)) throw new FinUserNotFoundError(input.user_id)
     const id = newId('conv')
     const now = this.#now().toISOString()
     const message = this.#buildMessage(id, input.message, now)
@@ -129,13 +134,18 @@ export class MemoryStorage implements FinStorage {
       throw new FinAgentNotFoundError(patch.assignee_id)
     }
     if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
+    const attributes = patch.attributes === undefined ? undefined : mergeAttributes(row.attributes, patch.attributes) ?? {}
+    checkAttributes(attributes, patch.attributeLimits, 'conversation')
+    const user = this.#users.get(row.user_id)!
+    const userAttributes = patch.user === undefined ? undefined : mergedUserAttributes(user, patch.user)
+    checkAttributes(userAttributes, patch.attributeLimits, 'user')
     const previousAssigneeId = row.assignee_id
     if (patch.title !== undefined) row.title = patch.title
     if (patch.tags !== undefined) row.tags = frozen(patch.tags)
-    if (patch.attributes !== undefined) row.attributes = frozen(mergeAttributes(row.attributes, patch.attributes) ?? {})
+    if (attributes !== undefined) row.attributes = frozen(attributes)
     if (patch.status !== undefined) row.status = patch.status
     if (patch.assignee_id !== undefined) row.assignee_id = patch.assignee_id
-    if (patch.user !== undefined) applyUserPatch(this.#users.get(row.user_id)!, patch.user)
+    if (patch.user !== undefined) applyUserPatch(user, patch.user, userAttributes)
     row.updated_at = this.#now().toISOString()
     return { conversation: this.#toConversation(row), previousAssigneeId }
   }
@@ -149,13 +159,15 @@ export class MemoryStorage implements FinStorage {
   }
 
   async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
-    const existing = input.object_id === undefined ? undefined : this.#messageIdByObjectId.get(input.object_id)
-    if (existing !== undefined) {
-      const log = this.#logs.get(this.#messageConversation.get(existing)!)!
-      return { value: log.messages[log.positions.get(existing)!]!, created: false }
-    }
     const row = this.#conversations.get(conversationId)
     if (row === undefined) return null
+    const existing = input.object_id === undefined ? undefined : this.#messageIdByObjectId.get(input.object_id)
+    if (existing !== undefined) {
+      // A retry only when it targets the same conversation: never answer another conversation's message.
+      if (this.#messageConversation.get(existing) !== conversationId) throw new FinObjectIdConflictError(input.object_id!, 'message', 'conversation')
+      const log = this.#logs.get(conversationId)!
+      return { value: log.messages[log.positions.get(existing)!]!, created: false }
+    }
     const now = this.#now().toISOString()
     const message = this.#buildMessage(conversationId, input, now)
     this.#append(conversationId, message, input.object_id)
@@ -205,14 +217,16 @@ export class MemoryStorage implements FinStorage {
   }
 }
 
-function applyUserPatch (row: UserRow, patch: UserPatch): void {
+/** The user's attributes once the patch is merged in; undefined when the patch leaves them alone. */
+function mergedUserAttributes (row: UserRow, patch: UserPatch): Record<string, unknown> | null | undefined {
+  return patch.attributes === undefined ? undefined : mergeAttributes(row.attributes, patch.attributes)
+}
+
+function applyUserPatch (row: UserRow, patch: UserPatch, attributes: Record<string, unknown> | null | undefined): void {
   if (patch.name !== undefined) row.name = patch.name
   if (patch.email !== undefined) row.email = patch.email
   if (patch.photo_url !== undefined) row.photo_url = patch.photo_url
-  if (patch.attributes !== undefined) {
-    const merged = mergeAttributes(row.attributes, patch.attributes)
-    row.attributes = merged === null ? null : frozen(merged)
-  }
+  if (attributes !== undefined) row.attributes = attributes === null ? null : frozen(attributes)
 }
 
 /** A deep copy, deep-frozen: stored once, then shared by every read without copying. */

@@ -1,3 +1,4 @@
+import type { AttributeLimits } from './attributes.js'
 import type { AttachmentInput, Conversation, ConversationStatus, EndUser, Message, MessageVisibility } from '../schemas/models.js'
 
 /**
@@ -27,6 +28,8 @@ export interface UserPatch {
   email?: string | null
   photo_url?: string | null
   attributes?: Record<string, unknown> | null
+  /** Bounds on the merged attributes: over them, FinAttributesTooLargeError and nothing written (checkAttributes). */
+  attributeLimits?: AttributeLimits
 }
 
 /** A message to create. `body` is already sanitized; "" for an attachment-only message. */
@@ -59,7 +62,9 @@ export interface ConversationPatch {
   status?: ConversationStatus
   assignee_id?: string | null
   last_user_read_at?: string | null
-  user?: UserPatch & { id: string }
+  user?: Omit<UserPatch, 'attributeLimits'> & { id: string }
+  /** Bounds on the merged attributes, the conversation's and the user's: over them, FinAttributesTooLargeError. */
+  attributeLimits?: AttributeLimits
 }
 
 /** What a create returns: the object, and whether this call made it (false: an earlier call with the same object_id did). */
@@ -88,7 +93,9 @@ export interface UpdatedConversation {
  *   (FinUserNotFoundError, FinConversationNotFoundError, FinAgentNotFoundError, FinUserMismatchError) and writes
  *   nothing.
  * - Idempotency: a create with an `object_id` seen before returns the first object with `created: false` and
- *   writes nothing, also when the calls are concurrent. object_ids are unique per kind of object.
+ *   writes nothing, also when the calls are concurrent. object_ids are unique per kind of object. A repeat is one
+ *   only under the same parent (conversation of a message, user of a conversation), checked after the parent
+ *   exists; otherwise FinObjectIdConflictError (409), nothing written.
  * - Atomicity: every method writes all of its changes or none.
  * - Ordering: messages are listed in the order they were created; `afterId` lists only the messages created after
  *   that message; an unknown `afterId` lists them all.

@@ -94,5 +94,41 @@ export function testFinOutbox (name: string, factory: FinOutboxFactory, options:
       assert.deepStrictEqual(await outbox.counts(), { pending: 2, inflight: 0, failed: 0 }, 'recover: every in-flight entry is due again')
     }
   })
+
+  // Telemetry: the trace context kept with an entry (delivery spans link to it) and the oldest undelivered sync.
+  outboxCase('trace context: kept with the entry, first asker while pending, latest asker while in flight', async (outbox) => {
+    const tp = (n: number): string => `00-${String(n).padStart(32, '0')}-${String(n).padStart(16, '0')}-01`
+    await outbox.request('c1', T0, 0, tp(1))
+    await outbox.request('c1', T0 + 1, 0, tp(2))
+    await outbox.request('c2', T0, 0)
+    const claimed = await outbox.claim(T0 + 10, 10, 1000)
+    assert.deepStrictEqual(claimed.map((e) => [e.conversation_id, e.trace_context]).sort(), [['c1', tp(1)], ['c2', null]], 'coalesced: the first request\'s; none given: null')
+    await outbox.reschedule('c1', T0 + 100, 1, 503, 'HTTP 503', T0 + 11)
+    assertLike(await outbox.claim(T0 + 100, 10, 1000), [{ conversation_id: 'c1', attempt: 1, trace_context: tp(1) }], 'kept through a retry')
+    await outbox.request('c1', T0 + 101, 0, tp(3))
+    await outbox.request('c1', T0 + 102, 0)
+    assert.equal(await outbox.complete('c1', T0 + 110, 0), true)
+    assertLike(await outbox.claim(T0 + 110, 10, 1000), [{ conversation_id: 'c1', trace_context: tp(3) }], 'the re-send links to the request that made it dirty')
+    await outbox.fail('c1', 1, 400, 'rejected', T0 + 111)
+    await outbox.request('c1', T0 + 200, 0, tp(4))
+    assertLike(await outbox.claim(T0 + 200, 10, 1000), [{ conversation_id: 'c1', trace_context: tp(4) }], 'a failed entry starts over with the new one')
+  })
+
+  outboxCase('oldestPendingAt: the first request time of the oldest entry not failed', async (outbox) => {
+    assert.equal(typeof outbox.oldestPendingAt, 'function', 'every outbox shipped with the plugin has it (the alert metric needs it)')
+    assert.equal(await outbox.oldestPendingAt!(), null, 'empty')
+    await outbox.request('c1', T0 + 10, 0)
+    await outbox.request('c2', T0 + 20, 0)
+    await outbox.request('c1', T0 + 30, 0)
+    assert.equal(await outbox.oldestPendingAt!(), T0 + 10, 'coalescing keeps the first time')
+    await outbox.claim(T0 + 40, 1, 1000)
+    assert.equal(await outbox.oldestPendingAt!(), T0 + 10, 'in flight still counts')
+    await outbox.fail('c1', 1, 400, 'rejected', T0 + 41)
+    assert.equal(await outbox.oldestPendingAt!(), T0 + 20, 'failed entries do not')
+    await outbox.claim(T0 + 50, 1, 1000)
+    await outbox.complete('c2', T0 + 60, 0)
+    assert.equal(await outbox.oldestPendingAt!(), null, 'delivered')
+  })
+
   declareCases(`FinOutbox contract: ${name}`, cases, options)
 }

@@ -1,4 +1,4 @@
-import { FinAgentNotFoundError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinAttributesTooLargeError, FinObjectIdConflictError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
 import type { FinStorage, NewMessage } from '../storage/types.js'
 import assert from 'node:assert/strict'
 import { assertLike, assertNot, declareCases, type ContractCase, type ContractOptions } from './runner.js'
@@ -187,6 +187,57 @@ export function testFinStorage (name: string, factory: FinStorageFactory, option
     assert.equal(new Set(burst.map((r) => r?.value.id)).size, 1)
     assert.equal(burst.filter((r) => r?.created).length, 1)
     assert.equal((await storage.listMessages(conversation.id))?.length, 4, 'initial, fin1, user, burst: nothing else')
+  })
+
+  // Self-contained: an object_id is recognised as a retry only under the same parent (issue #11, item 2).
+  storageCase('object_id: a retry only under the same parent, else a conflict that writes and reveals nothing', async (storage) => {
+    const c1 = await withConversation(storage, 'c1')
+    const c2 = await withConversation(storage, 'c2')
+    const secret = await storage.createMessage(c1.conversation.id, text('<p>secret</p>', { object_id: 'shared' }))
+    assert.equal(secret?.created, true)
+    await assert.rejects(storage.createMessage(c2.conversation.id, text('<p>other</p>', { object_id: 'shared' })),
+      { code: 'FIN_ERR_OBJECT_ID_CONFLICT', statusCode: 409 })
+    await assert.rejects(storage.createMessage(c2.conversation.id, text('x', { object_id: 'shared' })), FinObjectIdConflictError)
+    assert.equal(await storage.createMessage('missing', text('x', { object_id: 'shared' })), null, 'unknown conversation: not found first')
+    assert.deepStrictEqual((await storage.listMessages(c2.conversation.id))?.map((m) => m.id), [c2.message.id], 'nothing written in c2')
+    assert.deepStrictEqual(await storage.listMessages(c1.conversation.id), [c1.message, secret!.value], 'c1 unchanged')
+    const retry = await storage.createMessage(c1.conversation.id, text('changed', { object_id: 'shared' }))
+    assert.deepStrictEqual(retry, { value: secret!.value, created: false }, 'the same parent still retries')
+
+    const other = (await storage.createUser({ object_id: 'other_user', name: 'Eve' })).value
+    const steal = { object_id: 'c1', user_id: other.id, title: null, attributes: null, message: text('x') }
+    await assert.rejects(storage.createConversation(steal), { code: 'FIN_ERR_OBJECT_ID_CONFLICT', statusCode: 409 })
+    await assert.rejects(storage.createConversation({ ...steal, user_id: 'missing' }), FinUserNotFoundError, 'unknown user: not found first')
+    assert.deepStrictEqual((await storage.listConversations()).map((c) => c.id).sort(), [c1.conversation.id, c2.conversation.id].sort(), 'no conversation written')
+    const again = await storage.createConversation({ ...steal, user_id: c1.user.id })
+    assert.equal(again.created, false, 'the same user still retries')
+    assert.equal(again.value.conversation.id, c1.conversation.id)
+  })
+
+  // Self-contained: attributeLimits bound the merged attributes, checked inside the write (issue #11, item 8).
+  storageCase('attributes: over attributeLimits once merged, the update throws and writes nothing', async (storage) => {
+    const { user, conversation } = await withConversation(storage, 'limits')
+    const attributeLimits = { maxKeys: 3, maxBytes: 60 }
+    const ok = await storage.updateUser(user.id, { attributes: { a: 1, b: 2 }, attributeLimits })
+    assert.deepStrictEqual(ok?.attributes, { a: 1, b: 2 })
+    await assert.rejects(storage.updateUser(user.id, { attributes: { c: 3, d: 4 }, attributeLimits }),
+      { code: 'FIN_ERR_ATTRIBUTES_TOO_LARGE', statusCode: 400, message: /4 keys, over the limit of 3 keys/ })
+    await assert.rejects(storage.updateUser(user.id, { name: 'X', attributes: { a: 'x'.repeat(60) }, attributeLimits }), FinAttributesTooLargeError)
+    assert.deepStrictEqual(await storage.getUser(user.id), ok, 'the user is unchanged, name included')
+    const replaced = await storage.updateUser(user.id, { attributes: { a: 'short' }, attributeLimits })
+    assert.deepStrictEqual(replaced?.attributes, { a: 'short', b: 2 }, 'a merge that stays within the limits is written')
+
+    const before = await storage.getConversation(conversation.id)
+    await assert.rejects(storage.updateConversation(conversation.id, { status: 'closed', attributes: { x: 1, y: 2, z: 3 }, attributeLimits }),
+      { code: 'FIN_ERR_ATTRIBUTES_TOO_LARGE', message: /conversation's attributes would hold 4 keys/ })
+    await assert.rejects(storage.updateConversation(conversation.id, { status: 'closed', user: { id: user.id, attributes: { c: 3, d: 4 } }, attributeLimits }),
+      { code: 'FIN_ERR_ATTRIBUTES_TOO_LARGE', message: /user's attributes/ })
+    assert.deepStrictEqual(await storage.getConversation(conversation.id), before, 'nothing changed: status, attributes, user')
+    const within = await storage.updateConversation(conversation.id, { attributes: { x: 1 }, user: { id: user.id, attributes: { c: 3 } }, attributeLimits })
+    assert.deepStrictEqual(within?.conversation.attributes, { topic: 'billing', x: 1 })
+    assert.deepStrictEqual(within?.conversation.user.attributes, { a: 'short', b: 2, c: 3 })
+    const unbounded = await storage.updateUser(user.id, { attributes: { d: 'x'.repeat(100) } })
+    assert.equal(unbounded?.attributes?.d, 'x'.repeat(100), 'without attributeLimits nothing is bounded')
   })
 
   storageCase('listConversations: most recently updated first, limited', async (storage) => {

@@ -33,7 +33,7 @@ t.test('a client-credentials exchange, then an authenticated call', async (t) =>
   t.equal(call.statusCode, 200)
   t.same(call.json(), [])
   const posts = await app.inject({ method: 'POST', url: '/api/fin/get_agents', headers: { authorization: `Bearer ${body.access_token}` } })
-  t.same(posts.json(), { data: [], error: null })
+  t.same(posts.json(), { data: [] })
 })
 
 t.test('credentials in the form body and in JSON', async (t) => {

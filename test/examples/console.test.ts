@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
+import type { SqliteStorage } from '../../lib/sqlite/index.js'
 import { until } from '../fixtures/clock.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
 import { startHelpdesk } from '../fixtures/spawn.js'
@@ -135,4 +136,52 @@ t.test('a sync accepted while Fin is down survives a SIGKILL and is delivered af
   await until(() => fin.received.length >= 1, 'delivery')
   second.child.kill('SIGTERM')
   t.equal(await second.exited, 0)
+})
+
+t.test('a console reply and its notification: a failure in between is repaired by the retry, nothing stored twice', async (t) => {
+  const fin = await FakeFin.start(t)
+  const config = readConfig({
+    FIN_API_TOKEN: 'fin-token',
+    CONSOLE_TOKEN: 'console-token',
+    FIN_DB_PATH: join(dir, 'between.db'),
+    FIN_INTEGRATION_ID: 'int_123',
+    FIN_WEBHOOK_KEY: 'hook-key',
+    FIN_BASE_URL: fin.url
+  })
+  const app = await buildHelpdesk(config, false)
+  t.teardown(() => app.close())
+  const user = (await app.inject({ method: 'POST', url: '/api/fin/user', headers: FIN, payload: { name: 'Jane' } })).json()
+  const { conversation } = (await app.inject({ method: 'POST', url: '/api/fin/conversation', headers: FIN, payload: { user_id: user.id, initial_message: { body: '<p>Help</p>' } } })).json()
+  const id = conversation.id as string
+  const db = (app.fin.get().storage as SqliteStorage).db
+
+  // A real failure of the outbox write, after the message is stored (the database refuses the outbox row).
+  db.exec('CREATE TRIGGER outbox_down BEFORE INSERT ON fin_outbox BEGIN SELECT RAISE(ABORT, \'disk I/O error\'); END')
+  const send = () => app.inject({
+    method: 'POST',
+    url: `/console/conversations/${id}/messages`,
+    headers: { ...CONSOLE, 'idempotency-key': 'reply-1' },
+    payload: { author_id: 'agent_sarah', body: '<p>On it.</p>' }
+  })
+  const failed = await send()
+  t.equal(failed.statusCode, 503, 'the client learns the notification was not recorded')
+  t.match(failed.json(), { code: 'FIN_ERR_STORAGE_UNAVAILABLE' })
+  const count = () => (db.prepare('SELECT COUNT(*) AS n FROM fin_messages WHERE conversation_id = ?').get(id) as { n: number }).n
+  const outboxRows = () => (db.prepare('SELECT COUNT(*) AS n FROM fin_outbox WHERE conversation_id = ?').get(id) as { n: number }).n
+  t.equal(count(), 2, 'the message was stored before the failure')
+  t.equal(outboxRows(), 0, 'and no notification recorded')
+
+  db.exec('DROP TRIGGER outbox_down')
+  const retried = await send()
+  t.equal(retried.statusCode, 201)
+  t.equal(count(), 2, 'the retry stored nothing twice')
+  const messages = (await app.inject({ url: `/console/conversations/${id}/messages`, headers: CONSOLE })).json() as Array<{ id: string, body: string }>
+  t.same(messages.map((m) => m.body), ['<p>Help</p>', '<p>On it.</p>'])
+  t.equal(retried.json().id, messages[1]!.id, 'the retry answers the stored message')
+  const [sync] = await fin.waitFor(1)
+  t.same(sync!.body, { conversation_id: id }, 'the retry delivered the notification the failure lost')
+
+  const other = (await app.inject({ method: 'POST', url: '/api/fin/conversation', headers: FIN, payload: { user_id: user.id, initial_message: { body: '<p>Other</p>' } } })).json().conversation.id as string
+  const reused = await app.inject({ method: 'POST', url: `/console/conversations/${other}/messages`, headers: { ...CONSOLE, 'idempotency-key': 'reply-1' }, payload: { author_id: 'agent_sarah', body: 'x' } })
+  t.equal(reused.statusCode, 409, 'a key reused on another conversation is a conflict, never the other reply')
 })

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { readConfig } from '../../examples/helpdesk/config.js'
+import { signFinRequest } from '../../lib/index.js'
 import { SqliteStorage } from '../../lib/sqlite/index.js'
 import { startHelpdesk } from '../fixtures/spawn.js'
 
@@ -66,8 +67,8 @@ t.test('configuration from env, with clear errors', async (t) => {
 t.test('started as a child process: healthz, tokens from env, the README walkthrough, seeding once', async (t) => {
   const path = join(dir, 'walkthrough', 'helpdesk.db')
   const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one,token-two' })
-  t.match(helpdesk.output(), /curl -s -H 'Authorization: Bearer token-one' http:\/\/127\.0\.0\.1:\d+\/api\/fin\/agents/)
-  t.same(await (await fetch(`${helpdesk.origin}/healthz`)).json(), { status: 'ok' })
+  t.match(helpdesk.output(), /curl -s -H "Authorization: Bearer \$\{FIN_API_TOKEN%%,\*\}" http:\/\/127\.0\.0\.1:\d+\/api\/fin\/agents/)
+  t.same(await (await fetch(`${helpdesk.origin}/healthz`)).json(), { status: 'ok', storage: 'ok', outbox: null })
 
   for (const token of ['token-one', 'token-two']) {
     const res = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${token}` } })
@@ -77,7 +78,7 @@ t.test('started as a child process: healthz, tokens from env, the README walkthr
   t.equal((await fetch(`${helpdesk.base}/agents`, { headers: { authorization: 'Bearer nope' } })).status, 401)
 
   const printed = /curl [^\n]+/.exec(helpdesk.output())![0]
-  const { stdout: agents } = await run('sh', ['-c', printed])
+  const { stdout: agents } = await run('sh', ['-c', printed], { env: { ...process.env, FIN_API_TOKEN: 'token-one,token-two' } })
   t.equal(JSON.parse(agents).length, 3, 'the printed curl command works as printed')
 
   const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', walkthrough()], { env: { ...process.env, BASE: helpdesk.base, TOKEN: 'token-one' } })
@@ -134,7 +135,6 @@ t.test('SIGTERM lets in-flight requests finish: nothing processed goes unanswere
 })
 
 t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatures required', async (t) => {
-  const { createHmac } = await import('node:crypto')
   const helpdesk = await startHelpdesk(t, {
     FIN_DB_PATH: join(dir, 'oauth', 'helpdesk.db'), FIN_OAUTH_CLIENTS: 'fin:fin-client-secret-0123', FIN_OAUTH_TOKEN_TTL: '120', FIN_SIGNING_SECRET: 'sig-old,sig-new'
   })
@@ -149,9 +149,7 @@ t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatur
   t.equal(expiresIn, 120)
   const unsigned = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}` } })
   t.equal(unsigned.status, 401, 'unsigned requests are refused')
-  const timestamp = String(Math.floor(Date.now() / 1000))
-  const signature = createHmac('sha256', 'sig-new').update(`${timestamp}:`).digest('hex')
-  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, 'x-fin-request-timestamp': timestamp, 'x-fin-signature': signature } })
+  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, ...signFinRequest({ secret: 'sig-new' }) } })
   t.equal(signed.status, 200, 'a signed request with an OAuth token passes')
   helpdesk.child.kill('SIGTERM')
   t.equal(await helpdesk.exited, 0)

@@ -50,6 +50,52 @@ t.test('regions and the base URL override', async (t) => {
   t.throws(() => resolveNotifyOptions({ integrationId: 'a', webhookKey: 'k', concurrency: 0 }), { code: 'FIN_ERR_OPTIONS', message: /concurrency/ })
 })
 
+t.test('durations and counts must be >= 1; only coalesceWindow, typingThrottle and drainTimeout may be 0 (off)', async (t) => {
+  const resolve = (options: object) => resolveNotifyOptions({ integrationId: 'a', webhookKey: 'k', ...options })
+  for (const name of ['timeout', 'concurrency', 'typingStaleAfter', 'lease', 'pollInterval']) {
+    t.throws(() => resolve({ [name]: 0 }), { code: 'FIN_ERR_OPTIONS', message: `notify.${name} must be a number >= 1` }, `${name}: 0`)
+  }
+  for (const name of ['baseDelay', 'maxDelay', 'maxAge']) {
+    t.throws(() => resolve({ retry: { [name]: 0 } }), { code: 'FIN_ERR_OPTIONS', message: `notify.retry.${name} must be a number >= 1` }, `retry.${name}: 0`)
+  }
+  const off = resolve({ coalesceWindow: 0, typingThrottle: 0, drainTimeout: 0 })
+  t.same([off.coalesceWindow, off.typingThrottle, off.drainTimeout], [0, 0, 0])
+  t.throws(() => resolve({ coalesceWindow: -1 }), { code: 'FIN_ERR_OPTIONS', message: 'notify.coalesceWindow must be a number >= 0' })
+  t.equal(resolve({}).outbox, undefined, 'no outbox is built: the plugin makes the default one')
+})
+
+t.test('a redirect is never followed: the webhook key reaches no other host; the 3xx is a failed attempt naming its Location', async (t) => {
+  const fin = await FakeFin.start(t)
+  const elsewhere = await FakeFin.start(t)
+  const location = `${elsewhere.url}/steal`
+  for (const status of [301, 302, 303, 307, 308]) fin.answer({ status, headers: { location } })
+  const { app, events, logs } = await buildNotifyApp(t, fin, { retry: { baseDelay: 1, maxDelay: 2 } })
+  await app.notifyFin('conv_1')
+  await until(() => events['notify.sent'].length === 1, 'delivered once Fin stops redirecting')
+  t.equal(elsewhere.received.length, 0, 'the other host received nothing')
+  t.equal(fin.received.length, 6, 'five redirected attempts, then the accepted one')
+  t.same(events['notify.retry'].map((e) => e.status), [301, 302, 303, 307, 308])
+  t.match(events['notify.retry'][3], { error: `HTTP 307 redirect to ${location}, not followed` })
+  t.ok(logs.some((line) => line.includes('will retry') && line.includes(location)), 'logged with its Location')
+})
+
+t.test('the webhook key never travels in clear: http baseUrl only on loopback or by explicit opt-in', async (t) => {
+  const url = (options: object) => resolveNotifyOptions({ integrationId: 'abc', webhookKey: 'k', ...options }).url
+  t.throws(() => url({ baseUrl: 'http://fin.example.com/hooks' }), { code: 'FIN_ERR_OPTIONS', message: /must be https/ })
+  t.throws(() => url({ baseUrl: 'http://10.0.0.5:8080' }), { code: 'FIN_ERR_OPTIONS', message: /must be https/ })
+  t.throws(() => url({ baseUrl: 'http://127.0.0.1.evil.example' }), { code: 'FIN_ERR_OPTIONS', message: /must be https/ })
+  t.throws(() => url({ baseUrl: 'http://localhost.evil.example' }), { code: 'FIN_ERR_OPTIONS', message: /must be https/ })
+  t.equal(url({ baseUrl: 'https://fin.example.com/hooks' }), 'https://fin.example.com/hooks/custom_helpdesk_conversation_event/abc')
+  t.equal(url({ baseUrl: 'http://localhost:9' }), 'http://localhost:9/custom_helpdesk_conversation_event/abc')
+  t.equal(url({ baseUrl: 'http://127.0.0.2:9' }), 'http://127.0.0.2:9/custom_helpdesk_conversation_event/abc')
+  t.equal(url({ baseUrl: 'http://[::1]:9' }), 'http://[::1]:9/custom_helpdesk_conversation_event/abc')
+  t.equal(url({ baseUrl: 'http://10.0.0.5:8080', allowInsecureBaseUrl: true }), 'http://10.0.0.5:8080/custom_helpdesk_conversation_event/abc')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.register(finHelpdesk, { tokens: ['t'], notify: { integrationId: 'i', webhookKey: 'k', baseUrl: 'http://fin.example.com' } })
+  await t.rejects(Promise.resolve(app.ready()), { code: 'FIN_ERR_OPTIONS' }, 'refused at register time')
+})
+
 t.test('connections to Fin are reused (keep-alive)', async (t) => {
   const fin = await FakeFin.start(t)
   const { app } = await buildNotifyApp(t, fin)

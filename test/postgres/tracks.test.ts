@@ -41,6 +41,6 @@ t.test('PostgreSQL migration tracks', async (t) => {
     await storage.ready()
     t.same((await storage.createUser({ name: 'Jane' })).created, true)
     t.same((await pool.query(`SELECT version FROM "${name}".migrations ORDER BY version`)).rows, [{ version: 1 }, { version: 2 }])
-    t.same((await pool.query(`SELECT version FROM "${name}".outbox_migrations`)).rows, [{ version: 1 }])
+    t.same((await pool.query(`SELECT version FROM "${name}".outbox_migrations`)).rows, [{ version: 1 }, { version: 2 }], 'then the trace_context step')
   })
 })

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { Agent, PostsOnlyAgent } from '../../schemas/models.js'
-import { toAgent } from '../../sql/records.js'
+import { toAgent } from '../../storage/records.js'
 import { defineOperation, type AnyOperationSpec, type RouteContext } from './operation.js'
 
 export function agentOperations ({ storage }: RouteContext): AnyOperationSpec[] {

@@ -5,11 +5,12 @@ import {
   PostsOnlyGetConversationRequest, PostsOnlyUpdateConversationRequest, UpdateConversationRequest
 } from '../../schemas/requests.js'
 import type { ConversationPatch, CreatedConversation, NewConversation } from '../../storage/types.js'
+import { checkAttributes } from '../../storage/attributes.js'
 import { assertShallow } from '../validation.js'
 import { toNewMessage } from './message-input.js'
 import { defineOperation, type AnyOperationSpec, type RouteContext } from './operation.js'
 
-export function conversationOperations ({ integration, storage, events, sanitize }: RouteContext): AnyOperationSpec[] {
+export function conversationOperations ({ integration, storage, events, sanitize, attributeLimits }: RouteContext): AnyOperationSpec[] {
   async function getConversation (conversationId: string): Promise<Conversation> {
     const conversation = await storage.getConversation(conversationId)
     if (conversation === null) throw new FinConversationNotFoundError(conversationId)
@@ -17,6 +18,7 @@ export function conversationOperations ({ integration, storage, events, sanitize
   }
 
   async function createConversation (input: NewConversation): Promise<CreatedConversation> {
+    checkAttributes(input.attributes, attributeLimits, 'conversation')
     const { value, created } = await storage.createConversation(input)
     if (created) {
       events.emit('conversation.created', { integration, conversation: value.conversation, message: value.message })
@@ -28,7 +30,7 @@ export function conversationOperations ({ integration, storage, events, sanitize
   async function updateConversation (input: PostsOnlyUpdateConversationRequest): Promise<Conversation> {
     assertShallow(input.attributes, 'body/attributes')
     assertShallow(input.user?.attributes, 'body/user/attributes')
-    const patch: ConversationPatch = {}
+    const patch: ConversationPatch = { attributeLimits }
     if (input.title !== undefined) patch.title = input.title
     if (input.tags !== undefined) patch.tags = input.tags
     if (input.attributes !== undefined) patch.attributes = input.attributes

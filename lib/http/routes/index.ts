@@ -7,6 +7,8 @@ import type { FinEvents } from '../../events.js'
 import type { OperationName } from '../../operations.js'
 import type { ResolvedHttpOptions } from '../options.js'
 import type { FinStorage } from '../../storage/types.js'
+import type { FinTelemetry } from '../../telemetry/index.js'
+import { instrumentApi, traceOperation } from '../telemetry.js'
 import { installValidation } from '../validation.js'
 import { agentOperations } from './agents.js'
 import { conversationOperations } from './conversations.js'
@@ -21,6 +23,8 @@ export interface FinRoutesOptions {
   sanitize: (html: string) => string
   storage: FinStorage
   events: FinEvents
+  /** Present when an OpenTelemetry SDK is registered. */
+  telemetry?: FinTelemetry | undefined
 }
 
 /**
@@ -29,7 +33,7 @@ export interface FinRoutesOptions {
  * are sibling contexts sharing one rate limiter: the API's auth and signature hooks do not apply to the endpoint
  * that hands out the tokens.
  */
-export async function finRoutes (app: FastifyInstance, { options, auth, sanitize, storage, events }: FinRoutesOptions): Promise<void> {
+export async function finRoutes (app: FastifyInstance, { options, auth, sanitize, storage, events, telemetry }: FinRoutesOptions): Promise<void> {
   installValidation(app, options.bodyLimit)
   app.setErrorHandler(createErrorHandler(options.bodyLimit))
   const limits = await createLimits(app, options)
@@ -37,12 +41,14 @@ export async function finRoutes (app: FastifyInstance, { options, auth, sanitize
   if (oauth !== undefined) await app.register(tokenEndpoint, { oauth, limits })
 
   await app.register(async function finApi (api) {
+    // First, so the request span covers the rate limit and auth hooks too.
+    if (telemetry !== undefined) instrumentApi(api, telemetry)
     await addApiHooks(api, auth, limits)
-    const context = { integration: options.name, storage, events, sanitize }
+    const context = { integration: options.name, storage, events, sanitize, attributeLimits: options.attributeLimits }
     const specs = new Map<OperationName, AnyOperationSpec>()
     for (const spec of [
       ...userOperations(context), ...agentOperations(context), ...conversationOperations(context), ...messageOperations(context)
-    ]) specs.set(spec.operation, spec)
+    ]) specs.set(spec.operation, telemetry === undefined ? spec : traceOperation(spec, telemetry))
     for (const route of options.routes) mountOperation(api, route, specs.get(route.operation)!, options.name, options.bodyLimit)
   })
 }

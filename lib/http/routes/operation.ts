@@ -6,6 +6,7 @@ import type { OperationName } from '../../operations.js'
 import { createErrorHandler } from '../error-handler.js'
 import type { ResolvedRoute } from '../options.js'
 import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
+import type { AttributeLimits } from '../../storage/attributes.js'
 import type { FinStorage } from '../../storage/types.js'
 
 /** What every operation's handlers work with. */
@@ -14,6 +15,8 @@ export interface RouteContext {
   storage: FinStorage
   events: FinEvents
   sanitize: (html: string) => string
+  /** Bounds on stored attributes, passed to the storage with every attributes change; undefined: none. */
+  attributeLimits: AttributeLimits | undefined
 }
 
 export interface VariantSpec<Req extends TSchema, Res extends TSchema> {
@@ -75,7 +78,7 @@ export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec
       }
       : async function postsOnlyHandler (request, reply) {
         reply.code(status)
-        return { data: await handler(request.body, request), error: null }
+        return { data: await handler(request.body, request) }
       }
   })
 }

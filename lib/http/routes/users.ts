@@ -4,7 +4,7 @@ import { CreateUserRequest, GetUserQuery, PostsOnlyGetUserRequest, UpdateUserReq
 import { assertShallow } from '../validation.js'
 import { defineOperation, type AnyOperationSpec, type RouteContext } from './operation.js'
 
-export function userOperations ({ integration, storage, events }: RouteContext): AnyOperationSpec[] {
+export function userOperations ({ integration, storage, events, attributeLimits }: RouteContext): AnyOperationSpec[] {
   async function getUser (userId: string): Promise<EndUser> {
     const user = await storage.getUser(userId)
     if (user === null) throw new FinUserNotFoundError(userId)
@@ -13,7 +13,7 @@ export function userOperations ({ integration, storage, events }: RouteContext):
 
   async function updateUser (input: UpdateUserRequest): Promise<EndUser> {
     assertShallow(input.attributes, 'body/attributes')
-    const user = await storage.updateUser(input.user_id, { attributes: input.attributes })
+    const user = await storage.updateUser(input.user_id, { attributes: input.attributes, attributeLimits })
     if (user === null) throw new FinUserNotFoundError(input.user_id)
     events.emit('user.updated', { integration, user })
     return user

@@ -17,8 +17,7 @@ t.test('posts-only: POST /get_agents carries alias_name, with or without a body'
     data: [
       { id: FIN_AGENT.id, user_type: 'agent', name: 'Fin', email: 'fin@example.com', photo_url: FIN_AGENT.photo_url, alias_name: 'Fin' },
       { id: HUMAN_AGENT.id, user_type: 'agent', name: 'Sarah Johnson', email: 'sarah@example.com', photo_url: null, alias_name: null }
-    ],
-    error: null
+    ]
   }
   const withBody = await call('POST', '/get_agents', {})
   t.equal(withBody.statusCode, 200)

@@ -61,6 +61,23 @@ for (const variant of VARIANTS) {
     t.equal(messages.data.length, 1)
   })
 
+  t.test(`${variant}: a conversation object_id of another user is 409 and reveals nothing of it`, async (t) => {
+    const { call } = await buildApp(t)
+    const op = client(call, variant)
+    const jane = (await op('createUser', { name: 'Jane' })).data
+    const eve = (await op('createUser', { name: 'Eve' })).data
+    const first = await op('createConversation', conversationInput(variant, jane.id, { object_id: 'ic_c' }, { body: '<p>secret plan</p>' }))
+    t.equal(first.status, 201)
+    const stolen = await op('createConversation', conversationInput(variant, eve.id, { object_id: 'ic_c' }))
+    assertError(t, variant, stolen.res, 409, 'FIN_ERR_OBJECT_ID_CONFLICT')
+    t.notMatch(stolen.res.body, /secret|Jane|conv_|msg_/, 'nothing of the other conversation in the answer')
+    const unknown = await op('createConversation', conversationInput(variant, 'missing', { object_id: 'ic_c' }))
+    assertError(t, variant, unknown.res, 404, 'FIN_ERR_USER_NOT_FOUND')
+    const retry = await op('createConversation', conversationInput(variant, jane.id, { object_id: 'ic_c' }))
+    t.equal(retry.status, 201)
+    t.same(retry.data, first.data, 'the same user\'s retry answers the first conversation')
+  })
+
   t.test(`${variant}: create_conversation refuses bad input and writes nothing`, async (t) => {
     const { call } = await buildApp(t)
     const op = client(call, variant)

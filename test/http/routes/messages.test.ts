@@ -101,6 +101,22 @@ for (const variant of VARIANTS) {
     t.equal(events, 2)
   })
 
+  t.test(`${variant}: an object_id used in another conversation is 409 and reveals nothing of it`, async (t) => {
+    const { op, user, conversation } = await setup(t, variant)
+    const other = (await op('createConversation', conversationInput(variant, user.id))).data.conversation
+    const secret = await op('createMessage', finReply(conversation.id, { object_id: 'ic_shared', body: '<p>secret plan</p>' }))
+    t.equal(secret.status, 201)
+    const stolen = await op('createMessage', finReply(other.id, { object_id: 'ic_shared' }))
+    assertError(t, variant, stolen.res, 409, 'FIN_ERR_OBJECT_ID_CONFLICT')
+    t.notMatch(stolen.res.body, /secret|msg_|conv_/, 'nothing of the other message or conversation in the answer')
+    const unknown = await op('createMessage', finReply('missing', { object_id: 'ic_shared' }))
+    assertError(t, variant, unknown.res, 404, 'FIN_ERR_CONVERSATION_NOT_FOUND')
+    t.equal((await op('getMessages', { conversation_id: other.id })).data.length, 1, 'nothing written')
+    const retry = await op('createMessage', finReply(conversation.id, { object_id: 'ic_shared' }))
+    t.equal(retry.status, 201)
+    t.same(retry.data, secret.data, 'a retry in the same conversation still answers the first message')
+  })
+
   t.test(`${variant}: bodies are sanitized to Fin's HTML`, async (t) => {
     const { op, conversation } = await setup(t, variant)
     const created = await op('createMessage', finReply(conversation.id, {

@@ -1,0 +1,138 @@
+import type { Context, Span } from '@opentelemetry/api'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import {
+  ATTR_ERROR_TYPE, ATTR_FIN_CONVERSATION_ID, ATTR_FIN_INTEGRATION, ATTR_FIN_OPERATION, ATTR_FIN_USER_ID, ATTR_FIN_VARIANT,
+  ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, SPAN_API_PREFIX
+} from '../telemetry/attributes.js'
+import type { AnyOperationSpec } from './routes/operation.js'
+import type { FinTelemetry } from '../telemetry/index.js'
+
+const kState = Symbol('fin.telemetry')
+
+interface RequestState {
+  span: Span | undefined
+  context: Context | undefined
+  operation: string
+  started: number
+  errored: boolean
+}
+
+type Instrumented = FastifyRequest & { [kState]: RequestState | null }
+
+/**
+ * Traces and counts the Fin API routes of one context; call before the routes are declared. Each request gets a
+ * `fin.api.<operation>` span: a child of the server span when there is one (@fastify/otel or the HTTP
+ * instrumentation), else a SERVER span of its own. See traceOperation for its context in the handler.
+ */
+export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): void {
+  const { api, tracer, integration } = telemetry
+  app.decorateRequest(kState, null)
+  // Each route's operation and variant, read once from its OpenAPI operationId ([<integration>_]<operation>[PostsOnly]).
+  const named = new Map<string, { operation: string, variant: string }>()
+  const prefix = integration === 'default' ? '' : `${integration}_`
+  const routeName = (request: FastifyRequest): { operation: string, variant: string } => {
+    const id = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? 'unknown'
+    let found = named.get(id)
+    if (found === undefined) {
+      const bare = id.startsWith(prefix) ? id.slice(prefix.length) : id
+      found = bare.endsWith('PostsOnly')
+        ? { operation: bare.slice(0, -'PostsOnly'.length), variant: 'posts-only' }
+        : { operation: bare, variant: 'standard' }
+      named.set(id, found)
+    }
+    return found
+  }
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const { operation, variant } = routeName(request)
+    const state: RequestState = { span: undefined, context: undefined, operation, started: performance.now(), errored: false }
+    if (telemetry.tracing) {
+      // @fastify/otel runs our hook inside a span of its own: parent the request span on its request span instead.
+      let parent = fastifyOtelContext(request) ?? api.context.active()
+      const server = api.trace.getSpan(parent) === undefined
+      // No server span around us: we are it, continuing the caller's trace if it sent one.
+      if (server) parent = api.propagation.extract(parent, request.headers)
+      const attributes: Record<string, string> = {
+        [ATTR_FIN_OPERATION]: operation,
+        [ATTR_FIN_INTEGRATION]: integration,
+        [ATTR_FIN_VARIANT]: variant
+      }
+      if (server) {
+        attributes[ATTR_HTTP_REQUEST_METHOD] = request.method
+        attributes[ATTR_HTTP_ROUTE] = request.routeOptions.url ?? ''
+        attributes[ATTR_URL_PATH] = request.url.split('?', 1)[0]!
+      }
+      state.span = tracer.startSpan(SPAN_API_PREFIX + operation, { kind: server ? api.SpanKind.SERVER : api.SpanKind.INTERNAL, attributes }, parent)
+      state.context = api.trace.setSpan(parent, state.span)
+    }
+    ;(request as Instrumented)[kState] = state
+    done()
+  })
+
+  app.addHook('onError', (request, _reply, error: FastifyError, done) => {
+    const state = (request as Instrumented)[kState]
+    const span = state?.span
+    if (span !== undefined) {
+      state!.errored = true
+      span.recordException(error)
+      span.setAttribute(ATTR_ERROR_TYPE, error.code ?? error.name)
+      span.setStatus({ code: api.SpanStatusCode.ERROR, message: `${error.code ?? error.name}: ${error.message}` })
+    }
+    done()
+  })
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const state = (request as Instrumented)[kState]
+    if (state === null) return done()
+    const status = reply.statusCode
+    const attributes = { [ATTR_FIN_OPERATION]: state.operation, [ATTR_FIN_INTEGRATION]: integration, [ATTR_HTTP_RESPONSE_STATUS_CODE]: status }
+    telemetry.requests.add(1, attributes)
+    telemetry.duration.record((performance.now() - state.started) / 1000, attributes)
+    const span = state.span
+    if (span !== undefined) {
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
+      // An error answered without passing through onError still marks the span.
+      if (status >= 400 && !state.errored) span.setStatus({ code: api.SpanStatusCode.ERROR })
+      span.end()
+    }
+    done()
+  })
+}
+
+/**
+ * The operation with its handlers run in the request span's context, so storage spans nest under it. Wrapped here,
+ * innermost, rather than at the route: @fastify/otel wraps route handlers in a context of its own.
+ */
+export function traceOperation (spec: AnyOperationSpec, telemetry: FinTelemetry): AnyOperationSpec {
+  const { context } = telemetry.api
+  const traced = (variant: AnyOperationSpec['standard']): AnyOperationSpec['standard'] => {
+    const handler = variant.handler
+    return {
+      ...variant,
+      handler: (input, request) => {
+        const state = (request as Instrumented)[kState]
+        if (state?.context === undefined) return handler(input, request)
+        setInputAttributes(state.span!, input as Record<string, unknown> | undefined)
+        return context.with(state.context, handler, undefined, input, request)
+      }
+    }
+  }
+  return { ...spec, standard: traced(spec.standard), postsOnly: traced(spec.postsOnly) }
+}
+
+/** The request span's context from @fastify/otel (its documented `request.opentelemetry()`), when it is there. */
+function fastifyOtelContext (request: FastifyRequest): Context | undefined {
+  const otel = (request as { opentelemetry?: () => { instrumented?: boolean, context?: Context | null } }).opentelemetry
+  if (typeof otel !== 'function') return undefined
+  const { instrumented, context } = otel.call(request)
+  return instrumented === true && context != null ? context : undefined
+}
+
+/** fin.conversation_id / fin.user_id from the validated query or body, where the request names them. */
+function setInputAttributes (span: Span, input: Record<string, unknown> | undefined): void {
+  if (input === null || typeof input !== 'object') return
+  if (typeof input.conversation_id === 'string') span.setAttribute(ATTR_FIN_CONVERSATION_ID, input.conversation_id)
+  const user = input.user as { id?: unknown } | undefined
+  const userId = input.user_id ?? user?.id
+  if (typeof userId === 'string') span.setAttribute(ATTR_FIN_USER_ID, userId)
+}

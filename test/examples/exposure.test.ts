@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildHelpdesk, HELPDESK_TIMEOUTS } from '../../examples/helpdesk/app.js'
+import { readConfig } from '../../examples/helpdesk/config.js'
+import { startHelpdesk } from '../fixtures/spawn.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'fin-exposure-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Opens a real socket, sends headers announcing a body, then `feed`s it; resolves with ms until the server closed it. */
+async function stalledRequest (port: number, feed: (write: (s: string) => void) => NodeJS.Timeout | undefined): Promise<{ ms: number, answer: string }> {
+  const socket = connect(port, '127.0.0.1')
+  await new Promise<void>((resolve) => socket.once('connect', resolve))
+  const started = Date.now()
+  let answer = ''
+  socket.on('data', (chunk: Buffer) => { answer += chunk.toString() })
+  socket.on('error', () => {})
+  socket.write('POST /api/fin/user HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer fin-token\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":')
+  const timer = feed((s) => socket.write(s))
+  await new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  clearInterval(timer)
+  return { ms: Date.now() - started, answer }
+}
+
+t.test('a stalled or trickling body is cut off by requestTimeout, checked on Node\'s own interval (real socket)', async (t) => {
+  const timeouts = { request: 1000, connection: 5000, checkInterval: 250 }
+  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'fin-token', FIN_DB_PATH: join(dir, 'stall.db') }), false, timeouts)
+  t.teardown(() => app.close())
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as { port: number }).port
+
+  const stalled = await stalledRequest(port, () => undefined)
+  t.ok(stalled.ms >= 900 && stalled.ms <= timeouts.request + timeouts.checkInterval + 500, `stalled body cut after ${stalled.ms} ms`)
+  t.match(stalled.answer, /^HTTP\/1\.1 408/, 'answered 408 Request Timeout')
+
+  // One byte every 200 ms keeps the socket busy (the connection timeout never fires): only requestTimeout ends it.
+  const trickle = await stalledRequest(port, (write) => setInterval(() => write(' '), 200))
+  t.ok(trickle.ms >= 900 && trickle.ms <= timeouts.request + timeouts.checkInterval + 500, `trickling body cut after ${trickle.ms} ms`)
+})
+
+t.test('the defaults cut a stalled request within 30 s, and reach Node\'s server', async (t) => {
+  t.ok(HELPDESK_TIMEOUTS.request + HELPDESK_TIMEOUTS.checkInterval <= 30_000, 'requestTimeout plus the check interval')
+  t.ok(HELPDESK_TIMEOUTS.connection <= 30_000, 'a silent socket')
+  const app = await buildHelpdesk(readConfig({ FIN_DB_PATH: join(dir, 'defaults.db') }), false)
+  t.teardown(() => app.close())
+  await app.ready()
+  t.equal(app.server.requestTimeout, HELPDESK_TIMEOUTS.request)
+  t.equal(app.server.headersTimeout, HELPDESK_TIMEOUTS.request)
+  t.equal(app.server.timeout, HELPDESK_TIMEOUTS.connection)
+})
+
+t.test('the logs redact tokens, signatures, the webhook key and OAuth secrets', async (t) => {
+  const lines: string[] = []
+  const config = readConfig({
+    FIN_API_TOKEN: 'fin-token-secret', CONSOLE_TOKEN: 'console-token-secret', FIN_DB_PATH: join(dir, 'logs.db'), FIN_OAUTH_CLIENTS: 'fin:oauth-secret-0123456789'
+  })
+  const app = await buildHelpdesk(config, { level: 'info', stream: { write: (line: string) => { lines.push(line) } } })
+  t.teardown(() => app.close())
+  // A host that logs request headers (a debugging hook, a custom serializer) must not leak credentials.
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.log.info({ req: { headers: request.headers }, headers: request.headers }, 'incoming headers')
+    done()
+  })
+  await app.ready()
+  await app.inject({ url: '/api/fin/agents', headers: { authorization: 'Bearer fin-token-secret', 'x-fin-signature': 't=1,v1=signature-secret', 'x-webhook-key': 'webhook-key-secret' } })
+  await app.inject({ method: 'POST', url: '/api/fin/oauth/token', headers: { authorization: `Basic ${Buffer.from('fin:oauth-secret-0123456789').toString('base64')}` }, payload: { grant_type: 'client_credentials' } })
+  app.log.info({ client_secret: 'oauth-secret-0123456789', notify: { webhookKey: 'webhook-key-secret' } }, 'options')
+  const logged = lines.join('')
+  t.ok(lines.some((line) => line.includes('incoming headers')), 'the headers were logged')
+  t.match(logged, /"authorization":"\[redacted\]"/)
+  for (const secret of ['fin-token-secret', 'signature-secret', 'webhook-key-secret', 'oauth-secret-0123456789', Buffer.from('fin:oauth-secret-0123456789').toString('base64')]) {
+    t.notOk(logged.includes(secret), `${secret} is not in the logs`)
+  }
+})
+
+t.test('tokens and secrets from the environment are never printed; generated ones are', async (t) => {
+  const secrets = {
+    FIN_API_TOKEN: 'env-fin-token-123',
+    CONSOLE_TOKEN: 'env-console-token-456',
+    FIN_WEBHOOK_KEY: 'env-webhook-key-789',
+    FIN_SIGNING_SECRET: 'env-signing-secret',
+    FIN_OAUTH_CLIENTS: 'fin:env-oauth-secret-0123456789'
+  }
+  const helpdesk = await startHelpdesk(t, { ...secrets, FIN_INTEGRATION_ID: 'int_1', FIN_BASE_URL: 'http://127.0.0.1:9', FIN_DB_PATH: join(dir, 'env.db'), LOG_LEVEL: 'info' })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const output = helpdesk.output()
+  t.match(output, /Bearer token: from FIN_API_TOKEN \(not printed\)/)
+  t.match(output, /token: from CONSOLE_TOKEN \(not printed\)/)
+  for (const [name, value] of Object.entries(secrets)) t.notOk(output.includes(value.split(':').pop()!), `${name} is not printed`)
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0)
+
+  const generated = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'generated.db') })
+  t.match(generated.output(), /Bearer token: [\w-]{32} {3}\(generated/, 'a generated token is printed: it is the only way to learn it')
+  t.match(generated.output(), /token: [\w-]{32} {3}\(generated: set CONSOLE_TOKEN\)/)
+  t.equal((await fetch(`${generated.base}/agents`, { headers: { authorization: `Bearer ${generated.token}` } })).status, 200)
+  generated.child.kill('SIGTERM')
+  t.equal(await generated.exited, 0)
+})

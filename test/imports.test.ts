@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, posix, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
+import t from 'tap'
+
+// The import graph of lib/ (docs/architecture.md draws it): no cycle, and every import points to its own group or
+// to a lower layer. A new file must find its place in LAYERS; an arrow that points up or sideways fails here.
+const LIB = fileURLToPath(new URL('../lib/', import.meta.url))
+
+/** Lowest first. A module may import its own group and the groups of lower layers, never a sibling or a higher one. */
+const LAYERS: string[][] = [
+  ['errors.ts', 'operations.ts', 'html.ts', 'schemas/'],
+  ['events.ts', 'telemetry/types.ts', 'telemetry/attributes.ts'],
+  ['storage/', 'notify/', 'auth/'],
+  ['sql/', 'telemetry/'],
+  ['sqlite/', 'postgres/', 'testing/', 'http/', 'simulator/'],
+  ['options.ts', 'decorators.ts'],
+  ['build.ts'],
+  ['plugin.ts'],
+  ['index.ts', 'bin/']
+]
+
+function groupOf (module: string): { group: string, layer: number } | undefined {
+  for (const [layer, groups] of LAYERS.entries()) {
+    for (const group of groups) {
+      if (group.endsWith('/') ? module.startsWith(group) : module === group) return { group, layer }
+    }
+  }
+  return undefined
+}
+
+function modules (dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return modules(path)
+    return entry.name.endsWith('.ts') ? [relative(LIB, path).split('\\').join('/')] : []
+  })
+}
+
+/** Every relative import of a module (static, type-only, re-exports and import() types), as module paths in lib/. */
+function importsOf (module: string): string[] {
+  const { importedFiles } = ts.preProcessFile(readFileSync(join(LIB, module), 'utf8'), true, true)
+  return importedFiles
+    .map((file) => file.fileName)
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => posix.normalize(posix.join(posix.dirname(module), specifier)).replace(/\.js$/, '.ts'))
+    .filter((target) => target !== module)
+}
+
+const files = modules(LIB).sort()
+const graph = new Map(files.map((module) => [module, importsOf(module)]))
+
+t.test('every module of lib/ has a layer', async (t) => {
+  t.same(files.filter((module) => groupOf(module) === undefined), [], 'add new files or folders to LAYERS (and to docs/architecture.md)')
+})
+
+t.test('imports point to their own group or down, never up or sideways', async (t) => {
+  const crooked: string[] = []
+  for (const [module, targets] of graph) {
+    const from = groupOf(module)
+    for (const target of targets) {
+      const to = groupOf(target)
+      if (!graph.has(target)) crooked.push(`${module} -> ${target}: no such module`)
+      else if (from === undefined || to === undefined || from.group === to.group) continue
+      else if (to.layer >= from.layer) crooked.push(`${module} (${from.group}) -> ${target} (${to.group})`)
+    }
+  }
+  t.same(crooked, [])
+})
+
+t.test('no import cycle', async (t) => {
+  const cycles: string[] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const stack: string[] = []
+  const visit = (module: string): void => {
+    state.set(module, 'open')
+    stack.push(module)
+    for (const target of graph.get(module) ?? []) {
+      if (state.get(target) === 'open') cycles.push([...stack.slice(stack.indexOf(target)), target].join(' -> '))
+      else if (state.get(target) === undefined) visit(target)
+    }
+    stack.pop()
+    state.set(module, 'done')
+  }
+  for (const module of files) if (state.get(module) === undefined) visit(module)
+  t.same(cycles, [])
+})
+
+t.test('the checks see the graph (a sanity check of the parser)', async (t) => {
+  t.ok(graph.get('plugin.ts')?.includes('options.ts'))
+  t.ok(graph.get('index.ts')?.includes('errors.ts'), 'type-only and re-exports count')
+})
