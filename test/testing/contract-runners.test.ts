@@ -13,10 +13,13 @@ function runNodeTest (env: Record<string, string>): { status: number | null, out
   return { status: child.status, output: child.stdout + child.stderr }
 }
 
-t.test('without a runner given, the suites run on node:test: 12 storage and 7 outbox cases pass', async (t) => {
+t.test('without a runner given, the suites run on node:test: every storage and outbox case passes', async (t) => {
   const { status, output } = runNodeTest({})
   t.equal(status, 0, output)
-  t.match(output, /^# pass 19$/m)
+  // Other lanes add cases: count what ran rather than a fixed number.
+  const tests = Number(/^# tests (\d+)$/m.exec(output)?.[1])
+  t.ok(tests >= 19, `${tests} cases ran (12 storage and 7 outbox cases at least)`)
+  t.match(output, new RegExp(`^# pass ${tests}$`, 'm'))
   t.match(output, /^# fail 0$/m)
   t.match(output, /ok \d+ - FinStorage contract: MemoryStorage/)
 })

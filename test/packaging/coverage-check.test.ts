@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { ROOT } from '../fixtures/strict-host.js'
+
+// test/tools/coverage.mjs is npm test's coverage gate: it must pass at the minimums and fail below them.
+const dir = mkdtempSync(join(tmpdir(), 'fin-coverage-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+function figures (covered: number, total: number) {
+  return { covered, total, skipped: 0, pct: (100 * covered) / total }
+}
+
+function check (lib: Record<string, { lines: number, branches: number }>): { status: number | null, output: string } {
+  const summary: Record<string, unknown> = { total: {} }
+  for (const [file, { lines, branches }] of Object.entries(lib)) {
+    summary[join(ROOT, file)] = { lines: figures(lines, 100), statements: figures(lines, 100), branches: figures(branches, 100), functions: figures(9, 10) }
+  }
+  const path = join(dir, `summary-${Math.random()}.json`)
+  writeFileSync(path, JSON.stringify(summary))
+  const run = spawnSync(process.execPath, ['test/tools/coverage.mjs', path], { cwd: ROOT, encoding: 'utf8' })
+  return { status: run.status, output: run.stdout + run.stderr }
+}
+
+t.test('at or above the minimums (95% of lines, 90% of branches): passes, and says so', async (t) => {
+  const { status, output } = check({ 'lib/a.ts': { lines: 95, branches: 100 }, 'lib/b.ts': { lines: 100, branches: 80 } })
+  t.equal(status, 0, output)
+  t.match(output, /lines\s+97\.50%\s+\(195\/200\)\s+minimum 95%\s+ok/)
+  t.match(output, /branches\s+90\.00%\s+\(180\/200\)\s+minimum 90%\s+ok/)
+})
+
+t.test('below a minimum: fails, naming the measure; files outside lib/ do not count', async (t) => {
+  const { status, output } = check({ 'lib/a.ts': { lines: 94, branches: 89 }, 'examples/x.ts': { lines: 100, branches: 100 } })
+  t.equal(status, 1, output)
+  t.match(output, /lines\s+94\.00%\s+\(94\/100\)\s+minimum 95%\s+BELOW THE MINIMUM/)
+  t.match(output, /branches\s+89\.00%\s+\(89\/100\)\s+minimum 90%\s+BELOW THE MINIMUM/)
+  t.match(output, /coverage of lib\/ \(1 files/)
+})
+
+t.test('no summary: fails with a message', async (t) => {
+  const run = spawnSync(process.execPath, ['test/tools/coverage.mjs', join(dir, 'missing.json')], { cwd: ROOT, encoding: 'utf8' })
+  t.equal(run.status, 1)
+  t.match(run.stdout, /no summary at .*run tap first/)
+})

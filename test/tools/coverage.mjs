@@ -1,0 +1,45 @@
+// Holds lib/ to its coverage figures; npm test runs it after tap. tap measures coverage (on lib/ only: see
+// coverage-map.mjs) but its own check wants 100% of everything or nothing, so .taprc allows incomplete coverage and
+// this script is the threshold. Usage: node test/tools/coverage.mjs [path to tap's json-summary]
+import { readFileSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
+import { EXCLUDED } from './coverage-map.mjs'
+
+/**
+ * The minimum percentage of lib/ that the tests must cover, per measure. Measured 2026-11-29 on the whole suite:
+ * lines 99.1%, branches 92.4% (the simulator, the CLI, signature and token endpoint leave branches untested).
+ * Branches are held at 90 until those have tests; the goal is 95.
+ */
+export const THRESHOLDS = { lines: 95, branches: 90, statements: 95, functions: 90 }
+
+const file = resolve(process.argv[2] ?? '.tap/report/coverage-summary.json')
+let summary
+try {
+  summary = JSON.parse(readFileSync(file, 'utf8'))
+} catch (err) {
+  console.log(`coverage: no summary at ${relative(process.cwd(), file)} (${err.message}): run tap first`)
+  process.exit(1)
+}
+
+const totals = Object.fromEntries(Object.keys(THRESHOLDS).map((measure) => [measure, { covered: 0, total: 0 }]))
+let files = 0
+for (const [path, figures] of Object.entries(summary)) {
+  const name = relative(process.cwd(), path).replaceAll('\\', '/')
+  if (path === 'total' || !name.startsWith('lib/') || name in EXCLUDED) continue
+  files++
+  for (const measure of Object.keys(THRESHOLDS)) {
+    totals[measure].covered += figures[measure].covered
+    totals[measure].total += figures[measure].total
+  }
+}
+
+let failed = 0
+console.log(`coverage of lib/ (${files} files; not measured: ${Object.keys(EXCLUDED).join(', ') || 'none'})`)
+for (const [measure, minimum] of Object.entries(THRESHOLDS)) {
+  const { covered, total } = totals[measure]
+  const pct = total === 0 ? 0 : Math.floor((10_000 * covered) / total) / 100
+  const ok = total > 0 && pct >= minimum
+  if (!ok) failed++
+  console.log(`  ${measure.padEnd(10)} ${pct.toFixed(2).padStart(6)}%  (${covered}/${total})  minimum ${minimum}%  ${ok ? 'ok' : 'BELOW THE MINIMUM'}`)
+}
+process.exit(failed === 0 ? 0 : 1)
