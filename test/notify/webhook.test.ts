@@ -146,3 +146,22 @@ t.test('the webhook key never reaches the logs', async (t) => {
   t.ok(logs.some((line) => line.includes('will retry')) && logs.some((line) => line.includes('gave up')), 'failures are logged')
   t.notOk(logs.some((line) => line.includes(WEBHOOK_KEY)), 'no log line holds the key')
 })
+
+t.test('what the endpoint answers is logged and reported without the webhook key, even when it echoes the key back', async (t) => {
+  const fin = await FakeFin.start(t)
+  fin.answer(
+    { status: 307, headers: { location: `https://elsewhere.example/steal?k=${WEBHOOK_KEY}` } },
+    { status: 503, body: `bad key ${WEBHOOK_KEY} ${encodeURIComponent(WEBHOOK_KEY)}` },
+    { status: 400, body: `x-webhook-key was ${WEBHOOK_KEY}${'.'.repeat(100_000)}` }
+  )
+  const { app, events, logs } = await buildNotifyApp(t, fin, { retry: { baseDelay: 1, maxDelay: 2 } })
+  await app.notifyFin('conv_1')
+  await until(() => events['notify.failed'].length === 1, 'given up on the 400')
+  const reported = [...events['notify.retry'].map((e) => e.error), events['notify.failed'][0]?.reason ?? '']
+  t.same(reported, [
+    'HTTP 307 redirect to https://elsewhere.example/steal?k=[webhook key], not followed',
+    'HTTP 503: bad key [webhook key] [webhook key]',
+    `rejected by Fin: HTTP 400: x-webhook-key was [webhook key]${'.'.repeat(200 - 'x-webhook-key was '.length - WEBHOOK_KEY.length)}`
+  ])
+  t.notOk(logs.some((line) => line.includes(WEBHOOK_KEY)), 'no log line holds the key')
+})
