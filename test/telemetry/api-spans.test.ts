@@ -128,3 +128,14 @@ t.test('the user id of a POST-only create_conversation comes from its user objec
   const [span] = otel.spans('fin.api.createConversation')
   t.match(span!.attributes, { 'fin.user_id': 'u_inline', 'http.response.status_code': res.statusCode })
 })
+
+t.test('a named integration: its operations are named without the integration\'s prefix', async (t) => {
+  const otel = startOtel(t)
+  const { call } = await buildApp(t, { name: 'acme' })
+  t.equal((await call('GET', '/agents')).statusCode, 200)
+  t.equal((await call('POST', '/get_agents')).statusCode, 200)
+  t.match(otel.spans('fin.api.getAgents').map((s) => s.attributes), [
+    { 'fin.operation': 'getAgents', 'fin.integration': 'acme', 'fin.variant': 'standard' },
+    { 'fin.operation': 'getAgents', 'fin.integration': 'acme', 'fin.variant': 'posts-only' }
+  ])
+})

@@ -10,7 +10,7 @@ import { EXCLUDED } from './coverage-map.mjs'
  * lines 99.1%, branches 92.4% (the simulator, the CLI, signature and token endpoint leave branches untested).
  * Branches are held at 90 until those have tests; the goal is 95.
  */
-export const THRESHOLDS = { lines: 95, branches: 90, statements: 95, functions: 90 }
+export const THRESHOLDS = { lines: 95, branches: 95, statements: 95, functions: 90 }
 
 const file = resolve(process.argv[2] ?? '.tap/report/coverage-summary.json')
 let summary
