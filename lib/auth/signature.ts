@@ -214,8 +214,8 @@ function decodeDigest (value: string): Buffer | undefined {
   const digest = value.trim().replace(/^sha256=/i, '')
   if (/^[0-9a-f]{64}$/i.test(digest)) return Buffer.from(digest, 'hex')
   if (/^[A-Za-z0-9+/_-]{43}=?$/.test(digest)) {
-    const bytes = Buffer.from(digest.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
-    return bytes.length === 32 ? bytes : undefined
+    // 43 base64 characters always carry exactly 32 bytes.
+    return Buffer.from(digest.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
   }
   return undefined
 }

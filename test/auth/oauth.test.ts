@@ -217,3 +217,31 @@ t.test('the rate limit is per OAuth client: a fresh token does not reset it', as
   t.match(limited.json(), { code: 'FIN_ERR_RATE_LIMITED' })
   t.equal((await call(await issue(NEW_CLIENT))).statusCode, 200, 'another client has its own budget')
 })
+
+t.test('more bad options: the token path, the lifetime, verifyToken, the limits\' windows', async (t) => {
+  for (const [options, message] of [
+    [{ oauth: { clients: [FIN_CLIENT], path: 'oauth/token' } }, /oauth\.path must start with "\/"/],
+    [{ oauth: { clients: [FIN_CLIENT], path: '/oauth token' } }, /oauth\.path must start with "\/"/],
+    [{ oauth: { clients: [FIN_CLIENT], tokenTtl: 0 } }, /oauth\.tokenTtl must be a positive number of seconds/],
+    [{ oauth: { clients: [FIN_CLIENT], tokenTtl: 1.5 } }, /oauth\.tokenTtl must be a positive number of seconds/],
+    [{ tokens: ['tok'], verifyToken: 'yes' }, /verifyToken must be a function/],
+    [{ tokens: ['tok'], rateLimit: { timeWindow: 0 } }, /rateLimit\.timeWindow must be positive/],
+    [{ tokens: ['tok'], authFailureLimit: { timeWindow: -1 } }, /authFailureLimit\.timeWindow must be positive/]
+  ] as const) {
+    const bad = Fastify()
+    bad.register(finHelpdesk, options as never)
+    await t.rejects(Promise.resolve(bad.ready()), { code: 'FIN_ERR_OPTIONS', message }, JSON.stringify(options))
+    await bad.close()
+  }
+})
+
+t.test('tokens the endpoint did not make: no kid, a kid of no client, "Bearer" with nothing after it', async (t) => {
+  const app = await build(t)
+  const call = (authorization: string) => app.inject({ url: '/api/fin/agents', headers: { authorization } })
+  const key = createHmac('sha256', FIN_CLIENT.secret).update('fastify-fin-helpdesk:oauth-signing-key:default').digest()
+  const iat = Math.floor(Date.now() / 1000)
+  const claims = { aud: 'fastify-fin-helpdesk:default', iss: 'fastify-fin-helpdesk', sub: 'fin', iat, exp: iat + 600 }
+  t.equal((await call(`Bearer ${createSigner({ key, algorithm: 'HS256' })(claims)}`)).statusCode, 401, 'no kid')
+  t.equal((await call(`Bearer ${createSigner({ key, algorithm: 'HS256', kid: 'nobody' })(claims)}`)).statusCode, 401, 'an unknown kid')
+  t.equal((await call('Bearer         ')).statusCode, 401, 'an empty token')
+})

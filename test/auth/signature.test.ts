@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import finHelpdesk, { signFinRequest, type FinHelpdeskPluginOptions } from '../../lib/index.js'
+import finHelpdesk, { canonicalQuery, MemoryReplayStore, redisReplayStore, signFinRequest, type FinHelpdeskPluginOptions } from '../../lib/index.js'
 import { RAW_BODY, rawBody } from '../../lib/auth/raw-body.js'
 
 const NOW = Date.parse('2026-03-01T12:00:00Z')
@@ -107,4 +108,80 @@ t.test('raw body capture leaves the host\'s own routes alone', async (t) => {
   t.same(res.json(), { body: { a: 1 }, raw: null })
   t.notOk(app.hasRequestDecorator('finRawBody'), 'no decorator at the host level')
   t.notOk(app.hasRequestDecorator(RAW_BODY), 'the raw body slot is declared in the Fin context only')
+})
+
+t.test('digest spellings: base64url, padded or not, an upper-case SHA256= prefix, surrounding spaces; wrong lengths refused', async (t) => {
+  const app = await build(t)
+  const post = (signature: string, timestamp: number) => app.inject({ method: 'POST', url: '/create_user', headers: headers(signature, timestamp), payload: body })
+  const b64 = (timestamp: number) => sign(SECRET, timestamp, body, 'base64')
+  const url = (timestamp: number) => b64(timestamp).replace(/\+/g, '-').replace(/\//g, '_').replace(/=$/, '')
+  t.equal((await post(url(SECONDS - 10), SECONDS - 10)).statusCode, 201, 'base64url without padding')
+  t.equal((await post(b64(SECONDS - 11).replace(/=$/, ''), SECONDS - 11)).statusCode, 201, 'base64 without padding')
+  t.equal((await post(`SHA256=${sign(SECRET, SECONDS - 12, body).toUpperCase()}`, SECONDS - 12)).statusCode, 201, 'upper-case prefix and hex')
+  t.equal((await post(`  ${sign(SECRET, SECONDS - 13, body)} `, SECONDS - 13)).statusCode, 201, 'spaces around')
+  for (const [name, signature] of [
+    ['hex one character short', sign(SECRET, SECONDS - 14, body).slice(1)],
+    ['base64 of 33 bytes', Buffer.alloc(33, 1).toString('base64')],
+    ['base64 with a stray character', `${b64(SECONDS - 15).slice(0, 42)}!=`],
+    ['an empty prefix', 'sha256=']
+  ] as const) {
+    const res = await post(signature, SECONDS - 14)
+    t.equal(res.statusCode, 401, name)
+    t.match(res.json(), { error: { detail: 'X-Fin-Signature must be a hex or base64 HMAC-SHA256' } }, name)
+  }
+  const digits = await post(sign(SECRET, SECONDS, body), 1_000_000_000_000)
+  t.match(digits.json(), { error: { detail: 'X-Fin-Request-Timestamp must be seconds since the epoch' } }, 'thirteen digits')
+})
+
+t.test('the canonical query: repeated names sorted by value, empty and boolean values; signFinRequest defaults to now', async (t) => {
+  t.equal(canonicalQuery({ b: ['2', '10', '1'], a: true, c: undefined, 'd e': 'x&y', n: 0 }), 'a=true&b=1&b=10&b=2&c=&d%20e=x%26y&n=0')
+  t.equal(canonicalQuery({ a: ['x', 'x'] }), 'a=x&a=x', 'equal pairs keep both')
+  t.equal(canonicalQuery({}), '')
+  const before = Math.floor(Date.now() / 1000)
+  const signed = signFinRequest({ secret: SECRET, query: { user_id: 'u 1' } })
+  const timestamp = Number(signed['x-fin-request-timestamp'])
+  t.ok(timestamp >= before && timestamp <= before + 2, 'now, in seconds')
+  t.equal(signed['x-fin-signature'], createHmac('sha256', SECRET).update(`${timestamp}:user_id=u%201`).digest('hex'))
+  t.equal(signFinRequest({ secret: SECRET, timestamp: 5 })['x-fin-signature'], createHmac('sha256', SECRET).update('5:').digest('hex'), 'neither body nor query')
+})
+
+t.test('the replay stores: memory with the wall clock, Redis under the default prefix', async (t) => {
+  const store = new MemoryReplayStore()
+  t.equal(store.remember('k', 60_000), true)
+  t.equal(store.remember('k', 60_000), false)
+  t.equal(store.size, 1)
+  const calls: unknown[][] = []
+  const redis = redisReplayStore({ set: async (...args) => { calls.push(args); return calls.length === 1 ? 'OK' : null } })
+  t.equal(await redis.remember('1:abc', 600_000), true)
+  t.equal(await redis.remember('1:abc', 600_000), false)
+  t.same(calls[0], ['fin-signature-seen-1:abc', '1', 'PX', 600_000, 'NX'])
+})
+
+t.test('bad signature options are refused at register time', async (t) => {
+  for (const [signature, message] of [
+    [{ secrets: [] }, /secrets must be non-empty strings/],
+    [{ secrets: '' }, /secrets must be non-empty strings/],
+    [{ secrets: ['ok', 42] }, /secrets must be non-empty strings/],
+    [{ secrets: 'ok', tolerance: 0 }, /tolerance must be a positive number/],
+    [{ secrets: 'ok', tolerance: Number.NaN }, /tolerance must be a positive number/],
+    [{ secrets: 'ok', replayStore: {} }, /replayStore must have a remember/],
+    [{ secrets: 'ok', redis: {} }, /redis must be an ioredis client/],
+    [{ secrets: 'ok', redis: { set: async () => 'OK' }, nameSpace: 42 }, /nameSpace must be a string/]
+  ] as const) {
+    const app = Fastify()
+    app.register(finHelpdesk, { tokens: ['tok'], signature: signature as never })
+    await t.rejects(Promise.resolve(app.ready()), { code: 'FIN_ERR_OPTIONS', message }, JSON.stringify(signature))
+    await app.close()
+  }
+})
+
+t.test('a single secret as a string; Redis as the replay store through the plugin', async (t) => {
+  const seen = new Set<string>()
+  const app = await build(t, { secrets: SECRET, redis: { set: async (key) => { if (seen.has(key)) return null; seen.add(key); return 'OK' } }, nameSpace: 'mine-' })
+  const signature = sign(SECRET, SECONDS, body)
+  t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(signature), payload: body })).statusCode, 201)
+  const replay = await app.inject({ method: 'POST', url: '/create_user', headers: headers(signature), payload: body })
+  t.equal(replay.statusCode, 401)
+  t.match(replay.json(), { error: { detail: 'this signature was already used (a replayed request)' } })
+  t.match([...seen], [/^mine-\d+:[\w-]{43}$/])
 })

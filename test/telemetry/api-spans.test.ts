@@ -103,3 +103,39 @@ t.test('a caller\'s traceparent is continued when we are the server span', async
   t.equal(span!.spanContext().traceId, traceId)
   t.equal(span!.parentSpanContext?.spanId, '00f067aa0ba902b7')
 })
+
+t.test('host hooks: an error without a code is named by its class; a request answered before ours has no span', async (t) => {
+  const otel = startOtel(t)
+  const app = Fastify()
+  app.addHook('onRequest', async (request, reply) => { if (request.headers['x-early'] !== undefined) return reply.code(418).send('early') })
+  app.addHook('preHandler', async (request) => { if (request.headers['x-boom'] !== undefined) throw new TypeError('boom') })
+  await app.register(finHelpdesk, { prefix: '/fin', tokens: [TOKEN] })
+  t.teardown(() => app.close())
+  const boom = await app.inject({ method: 'GET', url: '/fin/agents', headers: { ...AUTH, 'x-boom': '1' } })
+  t.equal(boom.statusCode, 500)
+  const [span] = otel.spans('fin.api.getAgents')
+  t.match(span, { status: { code: SpanStatusCode.ERROR, message: 'TypeError: boom' }, attributes: { 'error.type': 'TypeError', 'http.response.status_code': 500 } })
+  otel.exporter.reset()
+  const early = await app.inject({ method: 'GET', url: '/fin/agents', headers: { ...AUTH, 'x-early': '1' } })
+  t.equal(early.statusCode, 418)
+  t.same(otel.spans().filter((s) => s.name.startsWith('fin.')), [], 'no Fin span for a request the host answered first')
+})
+
+t.test('the user id of a POST-only create_conversation comes from its user object', async (t) => {
+  const otel = startOtel(t)
+  const { call } = await buildApp(t)
+  const res = await call('POST', '/create_conversation', { user: { id: 'u_inline', name: 'Jane', user_type: 'end_user' }, object_id: 'ic_c1', initial_message: { body: 'Hi', object_id: 'ic_m1', author: { id: 'u_inline', user_type: 'end_user' } } })
+  const [span] = otel.spans('fin.api.createConversation')
+  t.match(span!.attributes, { 'fin.user_id': 'u_inline', 'http.response.status_code': res.statusCode })
+})
+
+t.test('a named integration: its operations are named without the integration\'s prefix', async (t) => {
+  const otel = startOtel(t)
+  const { call } = await buildApp(t, { name: 'acme' })
+  t.equal((await call('GET', '/agents')).statusCode, 200)
+  t.equal((await call('POST', '/get_agents')).statusCode, 200)
+  t.match(otel.spans('fin.api.getAgents').map((s) => s.attributes), [
+    { 'fin.operation': 'getAgents', 'fin.integration': 'acme', 'fin.variant': 'standard' },
+    { 'fin.operation': 'getAgents', 'fin.integration': 'acme', 'fin.variant': 'posts-only' }
+  ])
+})

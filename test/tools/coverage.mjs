@@ -6,11 +6,12 @@ import { relative, resolve } from 'node:path'
 import { EXCLUDED } from './coverage-map.mjs'
 
 /**
- * The minimum percentage of lib/ that the tests must cover, per measure. Measured 2026-11-29 on the whole suite:
- * lines 99.1%, branches 92.4% (the simulator, the CLI, signature and token endpoint leave branches untested).
- * Branches are held at 90 until those have tests; the goal is 95.
+ * The minimum percentage of lib/ that the tests must cover, per measure. Measured 2026-11-29 on the whole suite
+ * (`npm test`): lines 99.57%, branches 95.23% (2438/2560), up from 92.4% once the simulator, the CLI, the signature
+ * check and the token endpoint had tests for their error paths. What is left is mostly the conformance checks'
+ * failure paths (lib/simulator/checks) and rarely taken storage and telemetry branches.
  */
-export const THRESHOLDS = { lines: 95, branches: 90, statements: 95, functions: 90 }
+export const THRESHOLDS = { lines: 95, branches: 95, statements: 95, functions: 90 }
 
 const file = resolve(process.argv[2] ?? '.tap/report/coverage-summary.json')
 let summary

@@ -1,0 +1,23 @@
+import t from 'tap'
+import { toJUnit, type CheckReport } from '../../lib/simulator/index.js'
+
+// toJUnit's options: the suite's name, and --strict making a failed warning a <failure>.
+const report: CheckReport = {
+  passed: 1,
+  failed: 0,
+  warnings: 1,
+  checks: [
+    { id: 'agents.list', name: 'lists <agents>', severity: 'error', ok: true, sent: 'GET /agents', expected: '200', actual: 'as expected' },
+    { id: 'agent.reference', name: 'as the "reference" has them', severity: 'warning', ok: false, sent: 'GET /agents', expected: 'no extra fields', actual: 'alias & co' }
+  ]
+}
+
+t.test('a named suite; --strict counts the warning as a failure', async (t) => {
+  const lenient = toJUnit(report, { name: 'my-suite' })
+  t.match(lenient, /<testsuite name="my-suite" tests="2" failures="0"/)
+  t.match(lenient, /<testcase classname="my-suite\.agents" name="agents\.list: lists &#60;agents&#62;"><\/testcase>/)
+  t.notMatch(lenient, /<failure/)
+  const strict = toJUnit(report, { name: 'my-suite', strict: true })
+  t.match(strict, /<testsuite name="my-suite" tests="2" failures="1"/)
+  t.match(strict, /<failure message="warning: alias &#38; co" type="warning">sent: GET \/agents/)
+})
