@@ -66,3 +66,7 @@ t.test('anyOf: the branch that fits best; the same finding once', async (t) => {
   t.same(compareShape(Type.Array(Type.Object({ id: Type.String() })), [{ id: 1 }, { id: 2 }], 'the list'), [{ severity: 'error', text: 'id is the number 1; Fin needs a string' }, { severity: 'error', text: 'id is the number 2; Fin needs a string' }])
   t.same(compareShape(Type.Array(Type.Object({ id: Type.String() })), [{}, {}], 'the list'), [{ severity: 'error', text: 'id is missing; Fin needs a string' }], 'the same text once')
 })
+
+t.test('an answer with nothing where an object is needed says so (a POST-only answer without its data envelope)', async (t) => {
+  t.same(compareShape(Type.Object({ id: Type.String() }), undefined), [{ severity: 'error', text: 'the answer is nothing; Fin needs an object' }])
+})

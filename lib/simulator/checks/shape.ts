@@ -101,6 +101,7 @@ function typeOf (value: unknown): string {
 
 function describe (value: unknown): string {
   const type = typeOf(value)
+  if (value === undefined) return 'nothing'
   if (type === 'array') return 'a list'
   if (type === 'object') return 'an object'
   return `${type === 'integer' ? 'the number' : `the ${type}`} ${JSON.stringify(value).slice(0, 40)}`
