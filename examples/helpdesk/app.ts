@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import finHelpdesk, { type FinOutbox, type FinReplayRedis, type FinStorage } from '../../lib/index.js'
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
@@ -58,7 +58,7 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     connectionTimeout: timeouts.connection,
     http: { connectionsCheckingInterval: timeouts.checkInterval, headersTimeout: timeouts.request, requestTimeout: timeouts.request },
     // One line per request (request-log.ts) instead of Fastify's two.
-    disableRequestLogging: true
+    logController: new LogController({ disableRequestLogging: true })
   })
   logRequests(app)
   if (telemetry !== undefined) {
