@@ -114,3 +114,15 @@ t.test('the bearer scheme is case-insensitive (RFC 7235); the token is compared 
     t.equal((await get(`bearer ${token}`)).statusCode, 401, `token ${token}: exact`)
   }
 })
+
+t.test('more distinct verified tokens than the key caches hold: each still gets its own per-client budget', async (t) => {
+  // The per-token caches (fingerprint, client key) are bounded at 1,000 entries and start over past that.
+  const { app } = await buildApp(t, { verifyToken: (token) => token.startsWith('db-'), rateLimit: { max: 1 }, authFailureLimit: false })
+  const get = (token: string) => app.inject({ method: 'GET', url: '/fin/agents', headers: { authorization: `Bearer ${token}` } })
+  for (let i = 0; i < 1001; i++) {
+    const response = await get(`db-${i}`)
+    if (response.statusCode !== 200) t.fail(`token ${i}: ${response.statusCode}`)
+  }
+  t.equal((await get('db-0')).statusCode, 429, 'the first token, past its cache entry, still has its budget spent')
+  t.equal((await get('db-1001')).statusCode, 200, 'a new token has its own')
+})

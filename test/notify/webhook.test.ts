@@ -165,3 +165,20 @@ t.test('what the endpoint answers is logged and reported without the webhook key
   ])
   t.notOk(logs.some((line) => line.includes(WEBHOOK_KEY)), 'no log line holds the key')
 })
+
+t.test('an answer whose body breaks off midway is judged by its status', async (t) => {
+  const { createServer } = await import('node:http')
+  const server = createServer((_request, response) => {
+    response.writeHead(503, { 'content-length': '1000' })
+    response.write('overloaded, ')
+    setTimeout(() => response.destroy(), 20)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const { port } = server.address() as { port: number }
+  const fin = await FakeFin.start(t)
+  const { app, events } = await buildNotifyApp(t, fin, { baseUrl: `http://127.0.0.1:${port}`, retry: { baseDelay: 60_000, maxDelay: 60_000 } })
+  await app.notifyFin('conv_1')
+  await until(() => events['notify.retry'].length === 1, 'one failed attempt')
+  t.match(events['notify.retry'][0], { status: 503, error: 'HTTP 503: overloaded, ' })
+})
