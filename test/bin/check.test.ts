@@ -3,33 +3,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify from 'fastify'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
-import t, { type Test } from 'tap'
-import { buildHelpdesk } from '../../examples/helpdesk/app.js'
-import { readConfig } from '../../examples/helpdesk/config.js'
+import t from 'tap'
 import { runCheckCli } from '../../lib/bin/check-cli.js'
 import type { CheckReport } from '../../lib/simulator/index.js'
+import { exampleHelpdesk } from '../fixtures/example-helpdesk.js'
 import { startIndependentHelpdesk } from '../fixtures/independent-helpdesk.js'
 
 // fin-helpdesk-check as a helpdesk team runs it: a child process, its output, exit code and report files.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'fin-check-cli-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-let n = 0
-
-async function exampleHelpdesk (t: Test, env: Record<string, string> = {}): Promise<{ app: FastifyInstance, base: string, origin: string }> {
-  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'tok-Example', CONSOLE_TOKEN: 'console', FIN_RATE_LIMIT: '0', FIN_DB_PATH: join(dir, `h${++n}.db`), ...env }), false)
-  t.teardown(() => app.close())
-  const origin = await app.listen({ host: '127.0.0.1', port: 0 })
-  return { app, base: `${origin}/api/fin`, origin }
-}
-
 /** The CLI in this process (a child process per run costs seconds of TypeScript loading on a busy machine). */
-async function cli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+async function cli (args: string[], onStdout: (text: string) => void = () => {}): Promise<{ code: number, stdout: string, stderr: string }> {
   let stdout = ''
   let stderr = ''
-  const code = await runCheckCli(args, { stdout: (text) => { stdout += text }, stderr: (text) => { stderr += text } })
+  const code = await runCheckCli(args, { stdout: (text) => { stdout += text; onStdout(text) }, stderr: (text) => { stderr += text } })
   return { code, stdout, stderr }
 }
 
@@ -114,15 +104,15 @@ t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and c
   const port = (probe.server.address() as { port: number }).port
   await probe.close()
   const { base, origin } = await exampleHelpdesk(t, { FIN_INTEGRATION_ID: 'int_cli', FIN_WEBHOOK_KEY: 'cli-key', FIN_BASE_URL: `http://127.0.0.1:${port}` })
-  const run = cli(['--url', base, '--token', 'tok-Example', '--webhook-port', String(port), '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'])
-  // Play the agent the CLI asks for: reply in the conversation it created, once it waits.
-  const deadline = Date.now() + 60_000
-  let conversationId: string | undefined
-  while (conversationId === undefined && Date.now() < deadline) {
-    const list = await (await fetch(`${origin}/console/conversations`, { headers: { authorization: 'Bearer console' } })).json() as Array<{ id: string, title?: string }>
-    conversationId = list.find((c) => c.title?.includes('[fin-helpdesk-check]'))?.id
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  // Play the agent the CLI asks for: reply in the conversation its notice names (it made several), once it waits.
+  let asked: (id: string) => void = () => {}
+  const named = new Promise<string>((resolve) => { asked = resolve })
+  const run = cli(['--url', base, '--token', 'tok-Example', '--webhook-port', String(port), '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'], (text) => {
+    const id = /make a change to conversation (\S+) in the helpdesk/.exec(text)?.[1]
+    if (id !== undefined) asked(id)
+  })
+  const conversationId = await Promise.race([named, run.then(() => undefined)])
+  t.ok(conversationId, 'the CLI named the conversation to change')
   await new Promise((resolve) => setTimeout(resolve, 1500))
   await fetch(`${origin}/console/conversations/${conversationId}/messages`, { method: 'POST', headers: { authorization: 'Bearer console', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body: 'A human here.' }) })
   const result = await run

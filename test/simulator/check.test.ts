@@ -1,25 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { buildHelpdesk } from '../../examples/helpdesk/app.js'
-import { readConfig } from '../../examples/helpdesk/config.js'
 import finHelpdesk, { MemoryStorage, type FinHelpdeskPluginOptions, type Message, type NewUser } from '../../lib/index.js'
 import { exitCode, FinClient, runConformance, type CheckReport } from '../../lib/simulator/index.js'
 import { ManualClock } from '../fixtures/clock.js'
+import { exampleHelpdesk } from '../fixtures/example-helpdesk.js'
 import { VARIANTS, type Variant } from '../fixtures/client.js'
-
-const dir = mkdtempSync(join(tmpdir(), 'fin-check-'))
-t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-let n = 0
-
-async function exampleHelpdesk (t: Test, env: Record<string, string> = {}): Promise<{ app: FastifyInstance, base: string, origin: string }> {
-  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'tok-Example', CONSOLE_TOKEN: 'console', FIN_RATE_LIMIT: '0', FIN_DB_PATH: join(dir, `h${++n}.db`), ...env }), false)
-  t.teardown(() => app.close())
-  const origin = await app.listen({ host: '127.0.0.1', port: 0 })
-  return { app, base: `${origin}/api/fin`, origin }
-}
 
 const failedErrors = (report: CheckReport): string[] => report.checks.filter((c) => !c.ok && c.severity === 'error').map((c) => c.id)
 
