@@ -28,7 +28,10 @@ const CONTROL = /[\u0000-\u001f]/g
 
 const ANGLE = /[<>]/
 const escapeText = (text: string): string => ANGLE.test(text) ? text.replace(/</g, '&lt;').replace(/>/g, '&gt;') : text
-const escapeAttribute = (value: string): string => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const ATTRIBUTE_SPECIAL = /[&"<>]/
+const escapeAttribute = (value: string): string => ATTRIBUTE_SPECIAL.test(value)
+  ? value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  : value
 
 /**
  * One pass over htmlparser2's tokenizer (a state machine: each character is looked at a bounded number of times),
@@ -75,8 +78,9 @@ class FinHtmlFilter implements TokenizerCallbacks {
   }
 
   onattribname (start: number, end: number): void {
-    this.#attributeCount++
     this.#attribute = undefined
+    // Past the limit the tag goes anyway: nothing more to read from its attributes.
+    if (++this.#attributeCount > MAX_ATTRIBUTES) this.#keptNames = undefined
     if (this.#keptNames === undefined) return
     const name = this.#html.slice(start, end).toLowerCase()
     // The first of a repeated attribute is the one a browser uses.
