@@ -200,3 +200,17 @@ t.test('what the tokenizer-based sanitizer writes where js-xss wrote otherwise (
   t.equal(sanitizeFinHtml('<IMG SRC="  HTTPS://x.example/a.png " ALT>'), '<img src="HTTPS://x.example/a.png" alt>')
   t.equal(sanitizeFinHtml('<br/><h3/>x<strong >y</strong >'), '<br /><h2>x<b>y</b>')
 })
+
+t.test('property: text keeps every character and character reference as written, "<" and ">" escaped', async (t) => {
+  const piece = fc.constantFrom('&', '&amp;', '&amp', '&notit;', '&not', '&#x110000;', '&#0;', '&#', '&#x', '&#65', '&#65;', 'a', ' ', '>', '< ', '<3',
+    '&nbsp', '&nbsp;', '&lt;', 'é', '\u00a0', '&ZeroWidthSpace;', '&;', ';', '#', 'x', '1', '\n')
+  const failures: string[] = []
+  const result = fc.check(fc.property(fc.array(piece, { maxLength: 12 }).map((parts) => parts.join('')), (text) => {
+    // A "<" followed by a letter would open a tag: these pieces never make one.
+    const want = text.replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    const got = sanitizeFinHtml(`<p>${text}</p>`)
+    if (got !== `<p>${want}</p>`) failures.push(`${JSON.stringify(text)} -> ${JSON.stringify(got)}`)
+    return got === `<p>${want}</p>`
+  }), { numRuns: 1000 })
+  t.same(failures.slice(-1), [], `seed ${result.seed}`)
+})
