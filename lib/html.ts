@@ -27,6 +27,7 @@ const MAX_ATTRIBUTES = 32
 const CONTROL = /[\u0000-\u001f]/g
 
 const ANGLE = /[<>]/
+const ignore = (): void => {}
 const escapeText = (text: string): string => ANGLE.test(text) ? text.replace(/</g, '&lt;').replace(/>/g, '&gt;') : text
 const ATTRIBUTE_SPECIAL = /[&"<>]/
 const escapeAttribute = (value: string): string => ATTRIBUTE_SPECIAL.test(value)
@@ -122,11 +123,11 @@ class FinHtmlFilter implements TokenizerCallbacks {
   }
 
   // Comments, CDATA, doctypes and processing instructions go.
-  oncomment (): void {}
-  oncdata (): void {}
-  ondeclaration (): void {}
-  onprocessinginstruction (): void {}
-  onend (): void {}
+  readonly oncomment = ignore
+  readonly oncdata = ignore
+  readonly ondeclaration = ignore
+  readonly onprocessinginstruction = ignore
+  readonly onend = ignore
 
   #open (selfClosing: boolean): void {
     const tag = this.#tag
