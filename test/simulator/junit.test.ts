@@ -6,9 +6,10 @@ const report: CheckReport = {
   passed: 1,
   failed: 0,
   warnings: 1,
+  notChecked: 0,
   checks: [
-    { id: 'agents.list', name: 'lists <agents>', severity: 'error', ok: true, sent: 'GET /agents', expected: '200', actual: 'as expected' },
-    { id: 'agent.reference', name: 'as the "reference" has them', severity: 'warning', ok: false, sent: 'GET /agents', expected: 'no extra fields', actual: 'alias & co' }
+    { id: 'agents.list', name: 'lists <agents>', severity: 'error', status: 'ok', ok: true, sent: 'GET /agents', expected: '200', actual: 'as expected' },
+    { id: 'agent.reference', name: 'as the "reference" has them', severity: 'warning', status: 'failed', ok: false, sent: 'GET /agents', expected: 'no extra fields', actual: 'alias & co' }
   ]
 }
 
