@@ -26,7 +26,7 @@ export function toJUnit (report: CheckReport, options: { name?: string, strict?:
   })
   const stopped = report.stopped
   if (stopped !== undefined) {
-    cases.push(`${testcase('preflight', 'preflight: the helpdesk answers Fin\'s first call')}\n      <error message="${escape(stopped.message)}" type="${stopped.reason}"/>\n    </testcase>`)
+    cases.push(`${testcase('preflight', 'preflight: the helpdesk answers the first call')}\n      <error message="${escape(stopped.message)}" type="${stopped.reason}"/>\n    </testcase>`)
   }
   const counts = `tests="${cases.length}" failures="${failures}" errors="${stopped === undefined ? 0 : 1}"`
   return [
