@@ -45,7 +45,10 @@ t.test('the CLI: one line per check with its severity, what was sent, expected a
   t.equal(json.code, 0)
   const report = JSON.parse(json.stdout) as CheckReport
   t.match(report, { passed: Number, failed: 0, warnings: Number, checks: Array })
-  t.match(report.checks[0], { id: 'agents.list', name: String, severity: 'error', ok: true, sent: 'POST /api/fin/get_agents', expected: String, actual: 'as expected' })
+  t.match(report.checks[0], { id: 'agents.list', name: String, severity: 'error', status: 'ok', ok: true, sent: 'POST /api/fin/get_agents', expected: String, actual: 'as expected' })
+  // What it did not check, and why: never "ok".
+  t.equal(report.notChecked, 8)
+  t.match(report.checks.find((c) => c.id === 'webhook.received'), { status: 'not checked', ok: false, severity: 'error', actual: 'no webhook port given (--webhook-port)' })
   const pathsFile = join(dir, 'paths.json')
   writeFileSync(pathsFile, JSON.stringify({ getAgents: '/staff' }))
   const renamed = await cli(['--url', base, '--token', 'tok-Example', '--paths', pathsFile, '--json'])
