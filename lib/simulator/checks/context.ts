@@ -149,8 +149,10 @@ export function survived (res: Exchange, expected = 'HTTP 4xx (a 2xx is a warnin
 /** One row of the check table. */
 export interface CheckDefinition {
   id: string
-  /** The weight of a failure (an outcome may report a lighter one). */
+  /** The weight of a failure. */
   severity: Severity
+  /** Set when a lesser failure (e.g. a 2xx where a 4xx was wanted, a 5xx being the error) is reported as a warning. */
+  lesser?: 'warning'
   /** Why that severity, in one line: the reference's rule it enforces, or the choice it is. */
   why: string
   /** What the check wants, in a sentence. */

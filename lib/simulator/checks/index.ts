@@ -45,7 +45,8 @@ export async function runConformance (options: ConformanceOptions): Promise<Chec
       const reason = check.unless?.(ctx)
       if (reason !== undefined) throw new NotRun(reason)
       const { severity, ...outcome } = await check.run(ctx)
-      result = { ...base, ...outcome, status: outcome.ok ? 'ok' : 'failed', ...(outcome.ok || severity === undefined ? {} : { severity }) }
+      // A lesser failure weighs a warning only where the check says so (its `lesser`).
+      result = { ...base, ...outcome, status: outcome.ok ? 'ok' : 'failed', ...(outcome.ok || severity === undefined || check.lesser === undefined ? {} : { severity }) }
     } catch (err) {
       result = err instanceof NotRun
         ? { ...base, status: 'not checked', ok: false, sent: '-', expected: '-', actual: err.message }

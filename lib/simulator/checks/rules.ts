@@ -24,7 +24,7 @@ async function sanitized (ctx: CheckContext): Promise<{ sent: string, body: stri
   })
 }
 
-const SANITIZE_WHY = 'the reference lists the HTML Fin renders and is silent on what a helpdesk does with other markup: removing it is this project\'s choice (a stored <script> endangers the helpdesk\'s agents, not Fin)'
+const SANITIZE_WHY = 'the reference lists the HTML Fin renders and is silent on what a helpdesk does with other markup: removing it is this project\'s choice (a stored script endangers the helpdesk\'s agents, not Fin)'
 
 function sanitizeCheck (id: string, name: string, expected: string, broken: (body: string) => string | undefined, why = SANITIZE_WHY): CheckDefinition {
   return {

@@ -6,7 +6,7 @@ import { answered, is2xx, is4xx, isRefusal, NotRun, survived, verdict, type Chec
 import { compareShape } from './shape.js'
 
 const REFUSED = 'HTTP 401 or 403 (or 429 with Retry-After: failed authentications limited)'
-const TOKEN_WHY = 'Fin sends Authorization: Bearer <token> on every request and the helpdesk validates it on every request (reference: authentication)'
+const TOKEN_WHY = 'Fin sends its bearer token on every request and the helpdesk validates it on every request (reference: authentication)'
 
 function tokenCheck (id: string, name: string, variantOf: (token: string) => FinCallInit | undefined, hint?: string): CheckDefinition {
   return {
@@ -51,6 +51,7 @@ function hostileCheck ([id, what, value]: [string, string, string]): CheckDefini
   return {
     id,
     severity: 'error',
+    lesser: 'warning',
     why: 'ids Fin never sends: a 5xx or no answer means the helpdesk broke on them (an error); a 2xx for an id that names nothing is a warning (the reference documents no status for unknown ids)',
     name: `${what} get a 4xx (unknown) and never a 5xx`,
     async run (ctx) {
@@ -139,6 +140,7 @@ export const securityChecks: CheckDefinition[] = [
   {
     id: 'errors.code',
     severity: 'error',
+    lesser: 'warning',
     why: 'the reference documents no error status or body in the standard variant: a 4xx with { code, message } is this project\'s choice (a warning); a 5xx or no answer is an error',
     name: 'an unknown user is a 4xx with { statusCode, code, error, message }',
     variant: 'standard',
@@ -152,6 +154,7 @@ export const securityChecks: CheckDefinition[] = [
   {
     id: 'errors.problem',
     severity: 'error',
+    lesser: 'warning',
     why: 'the reference has the POST-only { error: RFC 7807 problem } member but not when to send it or with which status: a 4xx with it is this project\'s choice (a warning); a 5xx or no answer is an error',
     name: 'an unknown user is a 4xx with { error: RFC 7807 problem }, error.status equal to the HTTP status',
     variant: 'posts-only',
@@ -186,6 +189,7 @@ export const badInputChecks: CheckDefinition[] = [
   ] as Array<[string, string, (ctx: CheckContext) => Promise<Exchange>]>).map(([id, what, attempt]): CheckDefinition => ({
     id: `bad-input.${id}`,
     severity: 'error',
+    lesser: 'warning',
     why: 'input Fin never sends (the reference has well-formed JSON of its types): a 4xx is this project\'s choice, a 2xx a warning; a 5xx or no answer means the helpdesk broke (an error)',
     name: `${what} gets a 4xx, never a 5xx`,
     run: async (ctx) => survived(await attempt(ctx))
