@@ -32,7 +32,7 @@ t.test('an unreachable token endpoint stops the run before the helpdesk is asked
 t.test('a 429 with Retry-After on the first call stops the run (try later); one without it does not', async (t) => {
   const limited = await answering(t, 429, { 'retry-after': '42' })
   const report = await runConformance({ baseUrl: limited, token: 't', variant: 'posts-only' })
-  t.same(report.stopped, { reason: 'refused', message: `${limited}/get_agents answers 429: try again in 42 seconds` })
+  t.same(report.stopped, { reason: 'refused', message: `${limited}/get_agents answers 429 (too many requests or failed authentications from here): try again in 42 seconds` })
   t.same(report.checks, [])
   const bare = await answering(t, 429, {})
   const ran = await runConformance({ baseUrl: bare, token: 't' })

@@ -78,7 +78,8 @@ async function preflight (client: FinClient): Promise<CheckStop | undefined> {
   try {
     const res = await client.call('getAgents')
     if (res.status === 401 || res.status === 403) return { reason: 'refused', message: `${url} refuses ${credentials}${signed}: HTTP ${res.status}` }
-    if (res.status === 429 && res.headers.has('retry-after')) return { reason: 'refused', message: `${url} answers 429: try again in ${res.headers.get('retry-after')} seconds` }
+    // Also how a helpdesk answers a wrong token once its failed-authentication limit is reached.
+    if (res.status === 429 && res.headers.has('retry-after')) return { reason: 'refused', message: `${url} answers 429 (too many requests or failed authentications from here): try again in ${res.headers.get('retry-after')} seconds` }
   } catch (err) {
     return { reason: 'unreachable', message: `cannot reach ${url}: ${describeError(err)}` }
   }
