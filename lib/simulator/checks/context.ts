@@ -133,6 +133,9 @@ export const is4xx = (status: number): boolean => status >= 400 && status < 500
 /** A refusal: 401 or 403; or 429 with Retry-After (a helpdesk limiting failed authentications refuses that way too). */
 export const isRefusal = (res: FinResponse): boolean => res.status === 401 || res.status === 403 || (res.status === 429 && res.headers.has('retry-after'))
 
+/** A failure below 500 weighs a warning: only a 5xx (or no answer) is an error. */
+export const lighter = (res: { status: number }): Pick<Outcome, 'severity'> => (res.status < 500 ? { severity: 'warning' } : {})
+
 /**
  * For input a helpdesk may refuse or take (the reference sets no rule): a 5xx is an error (the helpdesk broke), a 2xx
  * where this project answers a 4xx is a warning, a 4xx is what was wanted.

@@ -1,6 +1,6 @@
 // The rules Fin depends on beyond shapes: after_id, idempotency, object_id conflicts, handover, the
 // body-or-attachment rule, https attachments, and the HTML Fin renders.
-import { answered, is2xx, is4xx, TEST_DATA_MARK, type CheckContext, type CheckDefinition, type Exchange, type Rec } from './context.js'
+import { answered, is2xx, is4xx, lighter, TEST_DATA_MARK, type CheckContext, type CheckDefinition, type Exchange, type Rec } from './context.js'
 import { reply } from './objects.js'
 
 const ids = (res: Exchange): string[] => (Array.isArray(res.data) ? (res.data as Rec[]).map((m) => m?.id) : [])
@@ -24,21 +24,22 @@ async function sanitized (ctx: CheckContext): Promise<{ sent: string, body: stri
   })
 }
 
-const SANITIZE_WHY = 'the reference lists the HTML Fin renders and is silent on what a helpdesk does with other markup: removing it is this project\'s choice (a stored script endangers the helpdesk\'s agents, not Fin)'
+const SANITIZE_WHY = 'the reference lists the HTML Fin renders and is silent on what a helpdesk does with other markup: removing it is this project\'s choice (a stored script endangers the helpdesk\'s agents, not Fin); a 5xx on it is an error'
 
 function sanitizeCheck (id: string, name: string, expected: string, broken: (body: string) => string | undefined, why = SANITIZE_WHY): CheckDefinition {
   return {
     id,
-    severity: 'warning',
+    severity: 'error',
+    lesser: 'warning',
     why,
     name,
     async run (ctx) {
       const probe = await sanitized(ctx)
       // Refusing the markup outright stores nothing: as good as cleaning it.
       if (probe.status !== undefined && is4xx(probe.status)) return { ok: true, sent: probe.sent, expected, actual: `refused: HTTP ${probe.status}` }
-      if (probe.body === undefined) return { ok: false, sent: probe.sent, expected, actual: probe.problem ?? 'the message was not listed' }
+      if (probe.body === undefined) return { ok: false, sent: probe.sent, expected, actual: probe.problem ?? 'the message was not listed', ...lighter({ status: probe.status ?? 200 }) }
       const problem = broken(probe.body)
-      return { ok: problem === undefined, sent: probe.sent, expected, actual: problem === undefined ? 'as expected' : `stored as ${JSON.stringify(probe.body.slice(0, 240))}: ${problem}`, hint: 'clean message HTML to what Fin renders (p, h1, h2, b, i, a, img, br, code, ul, ol, li)' }
+      return { ok: problem === undefined, sent: probe.sent, expected, actual: problem === undefined ? 'as expected' : `stored as ${JSON.stringify(probe.body.slice(0, 240))}: ${problem}`, hint: 'clean message HTML to what Fin renders (p, h1, h2, b, i, a, img, br, code, ul, ol, li)', severity: 'warning' }
     }
   }
 }
@@ -107,8 +108,9 @@ export const ruleChecks: CheckDefinition[] = [
   },
   {
     id: 'object-id.conflict',
-    severity: 'warning',
-    why: 'the reference is silent on an object_id reused across conversations and Fin never does it (its object_ids are Intercom\'s ids): 409 is this project\'s choice',
+    severity: 'error',
+    lesser: 'warning',
+    why: 'the reference is silent on an object_id reused across conversations and Fin never does it (its object_ids are Intercom\'s ids): 409 is this project\'s choice (a warning); a 5xx is an error',
     name: 'an object_id already used in another conversation is refused with 409 (this project\'s choice)',
     async run (ctx) {
       const user = ctx.need(ctx.user, 'a user')
@@ -122,7 +124,7 @@ export const ruleChecks: CheckDefinition[] = [
       if (!is2xx(first.status) || typeof otherId !== 'string') ctx.need(undefined, 'a message and a second conversation')
       if (typeof (first.data as Rec | undefined)?.id === 'string') ctx.messageIds.push((first.data as Rec).id)
       const reuse = await ctx.call('createMessage', { ...reply(ctx, `<p>${TEST_DATA_MARK} reused</p>`), conversation_id: otherId, object_id: objectId })
-      return { ok: reuse.status === 409, sent: reuse.sent, expected: `HTTP 409: object_id ${objectId} already names a message of conversation ${ctx.conversationId}`, actual: answered(reuse), hint: 'a choice, not a rule of the API: Fin never reuses an object_id in another conversation' }
+      return { ok: reuse.status === 409, sent: reuse.sent, expected: `HTTP 409: object_id ${objectId} already names a message of conversation ${ctx.conversationId}`, actual: answered(reuse), hint: 'a choice, not a rule of the API: Fin never reuses an object_id in another conversation', ...lighter(reuse) }
     }
   },
   {
@@ -181,5 +183,5 @@ export const ruleChecks: CheckDefinition[] = [
     (body) => (/javascript:/i.test(body) ? 'a javascript: URL is still there' : undefined)),
   sanitizeCheck('sanitize.headings', 'h3-h6 in a message body are stored as h2', '<h2>Third level</h2> in the stored body, no <h3>',
     (body) => (/<h[3-6]/i.test(body) ? 'an <h3> is still there' : /<h2[^>]*>\s*Third level\s*<\/h2>/i.test(body) ? undefined : 'the heading is gone'),
-    'Fin itself shows h3-h6 as h2 (reference: MessageBodyHtml): storing them as h2, so the helpdesk shows what Fin shows, is this project\'s choice')
+    'Fin itself shows h3-h6 as h2 (reference: MessageBodyHtml): storing them as h2, so the helpdesk shows what Fin shows, is this project\'s choice; a 5xx on it is an error')
 ]

@@ -2,7 +2,7 @@
 // and the error shapes Fin reads.
 import { ProblemDetails } from '../../schemas/responses.js'
 import type { FinCallInit } from '../client.js'
-import { answered, is2xx, is4xx, isRefusal, NotRun, survived, verdict, type CheckContext, type CheckDefinition, type Exchange, type Outcome, type Rec } from './context.js'
+import { answered, is2xx, is4xx, isRefusal, lighter, NotRun, survived, verdict, type CheckContext, type CheckDefinition, type Exchange, type Rec } from './context.js'
 import { compareShape } from './shape.js'
 
 const REFUSED = 'HTTP 401 or 403 (or 429 with Retry-After: failed authentications limited)'
@@ -124,12 +124,13 @@ export const securityChecks: CheckDefinition[] = [
   tokenCheck('auth.other-scheme', 'the real token under another scheme (Basic, Token) is refused', (token) => ({ authorization: `Token ${token}` })),
   {
     id: 'auth.scheme-case',
-    severity: 'warning',
-    why: 'RFC 7235 makes the scheme word case-insensitive, but Fin sends "Bearer": a helpdesk refusing "bearer" does not refuse Fin',
+    severity: 'error',
+    lesser: 'warning',
+    why: 'RFC 7235 makes the scheme word case-insensitive, but Fin sends "Bearer": a helpdesk refusing "bearer" does not refuse Fin (a warning); a 5xx is an error',
     name: 'the scheme word is case-insensitive (RFC 7235): "bearer <token>" is accepted',
     async run (ctx) {
       const res = await ctx.call('getAgents', {}, { authorization: `bearer ${await ctx.client.token()}` })
-      return { ok: res.status === 200, sent: `${res.sent} with Authorization: bearer …`, expected: 'HTTP 200', actual: answered(res, 80) }
+      return { ok: res.status === 200, sent: `${res.sent} with Authorization: bearer …`, expected: 'HTTP 200', actual: answered(res, 80), ...lighter(res) }
     }
   },
   signatureCheck('signature.unsigned', 'a request without X-Fin-Signature is refused', () => ({ sign: false }), (ctx) => ({ user_id: ctx.user?.id ?? 'x' })),
@@ -172,9 +173,6 @@ export const securityChecks: CheckDefinition[] = [
   },
   ...HOSTILE_IDS.map(hostileCheck)
 ]
-
-/** A failure below 500 weighs a warning: only a 5xx (or no answer) is an error. */
-const lighter = (res: Exchange): Pick<Outcome, 'severity'> => (res.status < 500 ? { severity: 'warning' } : {})
 
 /** Bad input: a 5xx or no answer is an error; a 4xx is wanted; a 2xx (taken as valid) is a warning. */
 export const badInputChecks: CheckDefinition[] = [
