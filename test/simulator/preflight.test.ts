@@ -29,6 +29,12 @@ t.test('an unreachable token endpoint stops the run before the helpdesk is asked
   t.equal(exitCode(report), 2)
 })
 
+t.test('a name that resolves to several addresses, all refusing: the first refusal is the line', async (t) => {
+  const url = (await gone()).replace('127.0.0.1', 'localhost')
+  const report = await runConformance({ baseUrl: url, token: 't' })
+  t.match(report.stopped, { reason: 'unreachable', message: new RegExp(`^cannot reach ${url}/agents: connect ECONNREFUSED \\S+:${new URL(url).port}$`) })
+})
+
 t.test('a 429 with Retry-After on the first call stops the run (try later); one without it does not', async (t) => {
   const limited = await answering(t, 429, { 'retry-after': '42' })
   const report = await runConformance({ baseUrl: limited, token: 't', variant: 'posts-only' })
