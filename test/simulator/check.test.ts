@@ -159,3 +159,13 @@ t.test('oauth.refresh fails when a token the helpdesk never issued is taken with
   t.match(report.checks.find((c) => c.id === 'oauth.refresh'), { ok: false, severity: 'error', actual: /^0 token\(s\) fetched, then HTTP 200/ })
   t.equal(exitCode(report), 1)
 })
+
+t.test('the sanitizing probe refused with a 4xx is as good as cleaned; a 5xx on it is an error', async (t) => {
+  for (const [status, expected] of [[400, { status: 'ok', actual: 'refused: HTTP 400' }], [500, { status: 'failed', severity: 'error', actual: /^HTTP 500: / }]] as const) {
+    const base = await broken(t, 'standard', {}, (app) => app.addHook('preValidation', async (request, reply) => {
+      if (JSON.stringify(request.body ?? '').includes('<script')) return reply.code(status).send({ statusCode: status, code: 'REFUSED', error: 'Refused', message: 'markup refused' })
+    }))
+    const report = await runConformance({ baseUrl: base, token: 'tok-Example' })
+    for (const id of ['sanitize.script', 'sanitize.event-attributes', 'sanitize.javascript-urls', 'sanitize.headings']) t.match(report.checks.find((c) => c.id === id), expected, `${status}: ${id}`)
+  }
+})

@@ -61,3 +61,17 @@ t.test('oauth.refresh behind a filled failed-authentication limit (429, Retry-Af
   t.match(second.checks.find((c) => c.id === 'oauth.refresh'), { status: 'not checked', severity: 'error', actual: /^the helpdesk limits failed authentications from here \(HTTP 429, Retry-After \d+\): run again later$/ })
   t.same([exitCode(first), exitCode(second)], [0, 0])
 })
+
+t.test('a helpdesk that goes away after the first call: each check fails with the connection error, none throws', async (t) => {
+  let served = 0
+  const server = createHttpServer((req, res) => {
+    if (served++ === 0) return res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":"a1","user_type":"agent"}]')
+    req.socket.destroy()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  const report = await runConformance({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't' })
+  t.equal(report.stopped, undefined, 'the first call was answered')
+  t.match(report.checks[0], { id: 'agents.list', status: 'failed', severity: 'error', sent: '-', expected: 'a completed exchange', actual: 'error: other side closed' })
+  t.equal(exitCode(report), 1)
+})
