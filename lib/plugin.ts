@@ -27,7 +27,7 @@ async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdesk
 
   // OpenTelemetry, when the app registered an SDK before this plugin; undefined (and no hooks at all) otherwise.
   const telemetry = await createTelemetry(options.name)
-  const notifier = notify === undefined ? undefined : new FinNotifier(notify, options.name, events, fastify.log, telemetry && notifyTelemetry(telemetry))
+  const notifier = notify === undefined ? undefined : new FinNotifier({ options: notify, integration: options.name, events, log: fastify.log, telemetry: telemetry && notifyTelemetry(telemetry) })
   const unobserve = telemetry === undefined || notify === undefined ? undefined : observeOutbox(telemetry, notify.outbox, () => notify.clock.now())
 
   if (!fastify.hasDecorator('fin')) fastify.decorate('fin', new FinRegistry())

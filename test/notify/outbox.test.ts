@@ -18,7 +18,7 @@ t.test('SqliteOutbox lives in SqliteStorage\'s database and keeps entries across
   const path = join(dir, 'shared.db')
   const storage = new SqliteStorage({ path })
   const outbox = new SqliteOutbox({ database: storage.db })
-  await outbox.request('conv_1', 1000, 0)
+  await outbox.request({ conversationId: 'conv_1', now: 1000, window: 0 })
   await outbox.claim(1000, 10, 30_000)
   await outbox.close()
   t.ok(storage.db.open, 'the storage\'s database stays open')
