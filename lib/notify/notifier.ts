@@ -111,9 +111,10 @@ export class FinNotifier {
     return done
   }
 
-  /** Whether the outbox can join a storage's transaction (FinOutbox.requestIn). */
-  get transactional (): boolean {
-    return this.#options.outbox.requestIn !== undefined
+  /** Whether the outbox can write inside this transaction (FinOutbox.requestIn and joins). */
+  joins (transaction: unknown): boolean {
+    const { outbox } = this.#options
+    return outbox.requestIn !== undefined && (outbox.joins?.(transaction) ?? true)
   }
 
   /** Sends a typing indicator now; false when one for this conversation and agent went out within the throttle. */

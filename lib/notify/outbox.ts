@@ -71,6 +71,11 @@ export interface OutboxCounts {
 export interface FinOutbox {
   request (entry: OutboxRequest): Promise<void>
   requestIn? (transaction: unknown, entry: OutboxRequest): void | Promise<void>
+  /**
+   * Whether `requestIn` can write inside this transaction (same database). When false, the plugin enqueues after
+   * the storage's write instead (two writes, as without requestIn). Absent: every transaction is joinable.
+   */
+  joins? (transaction: unknown): boolean
   claim (now: number, limit: number, lease: number): Promise<OutboxEntry[]>
   complete (conversationId: string, now: number, window: number): Promise<boolean>
   reschedule (outcome: OutboxOutcome & { dueAt: number }): Promise<void>
@@ -115,6 +120,11 @@ export class MemoryOutbox implements FinOutbox {
   requestIn (transaction: unknown, entry: OutboxRequest): void {
     if (isMemoryTransaction(transaction)) transaction.afterWrite(() => this.#request(entry))
     else this.#request(entry)
+  }
+
+  /** Only MemoryStorage's writes: a database's transaction could roll back after the insert here. */
+  joins (transaction: unknown): boolean {
+    return isMemoryTransaction(transaction)
   }
 
   #request ({ conversationId, now, window, traceContext }: OutboxRequest): void {

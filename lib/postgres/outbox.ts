@@ -63,11 +63,16 @@ export class PostgresOutbox implements FinOutbox {
    * the database that holds this outbox's schema. The row commits or rolls back with the caller's transaction.
    */
   async requestIn (transaction: unknown, entry: OutboxRequest): Promise<void> {
-    if (typeof (transaction as Partial<Queryable> | null)?.query !== 'function') {
+    if (!this.joins(transaction)) {
       throw new FinOptionsError('PostgresOutbox joins only a `pg` client inside BEGIN: pair it with PostgresStorage (or your client) on the same database')
     }
     await this.#ready
     await this.#insert(transaction as Queryable, entry)
+  }
+
+  /** A `pg` client (or anything with `query`): it must be on this outbox's database, which a client cannot tell. */
+  joins (transaction: unknown): boolean {
+    return typeof (transaction as Partial<Queryable> | null)?.query === 'function'
   }
 
   async #insert (db: Queryable, { conversationId, now, window, traceContext }: OutboxRequest): Promise<void> {

@@ -98,9 +98,14 @@ export class SqliteOutbox implements FinOutbox {
    * on the same file): synchronous, so a failure throws into that transaction and rolls it back.
    */
   requestIn (transaction: unknown, entry: OutboxRequest): void {
-    if (!isDatabase(transaction)) throw new FinOptionsError('SqliteOutbox joins only a better-sqlite3 Database transaction: pair it with SqliteStorage (or your Database) on the same file')
+    if (!this.joins(transaction)) throw new FinOptionsError('SqliteOutbox joins only a better-sqlite3 Database on its own file: pair it with SqliteStorage (or your Database) on the same file')
     if (!transaction.inTransaction) throw new FinOptionsError('notifyFin\'s `transaction` must be a better-sqlite3 Database inside db.transaction()')
     this.#statementOn(transaction).run(requestParams(entry))
+  }
+
+  /** A Database on this outbox's file (the same connection, or another one on the same path). */
+  joins (transaction: unknown): transaction is Database {
+    return isDatabase(transaction) && (transaction === this.db || (transaction.name === this.db.name && this.db.name !== ':memory:'))
   }
 
   #statementOn (db: Database): Statement {
@@ -176,7 +181,7 @@ function requestParams ({ conversationId, now, window, traceContext }: OutboxReq
 
 function isDatabase (value: unknown): value is Database {
   const db = value as Partial<Database> | null
-  return typeof db?.prepare === 'function' && typeof db.inTransaction === 'boolean'
+  return typeof db?.prepare === 'function' && typeof db.inTransaction === 'boolean' && typeof db.name === 'string'
 }
 
 function toEntry (row: Row): OutboxEntry {
