@@ -113,9 +113,8 @@ export class FinWrites {
   }
 
   /** Users are not conversations: Fin's webhook names a conversation, so a user write enqueues no sync. */
-  async createUser (input: UserWrite, options?: FinWriteOptions): Promise<EndUser> {
+  async createUser (input: UserWrite, _options?: FinWriteOptions): Promise<EndUser> {
     if (!this.#trusted) this.#validate.check(UserWrite, input, 'input')
-    void options
     const { storage, events, integration } = this.#parts
     const { value, created } = await storage.createUser({ object_id: input.object_id, name: input.name, email: input.email })
     if (created) events.emit('user.created', { integration, user: value })
@@ -123,13 +122,12 @@ export class FinWrites {
   }
 
   /** Attributes are merged key by key into the stored ones, within `attributeLimits`. */
-  async updateUser (userId: string, input: UserUpdate, options?: FinWriteOptions): Promise<EndUser> {
+  async updateUser (userId: string, input: UserUpdate, _options?: FinWriteOptions): Promise<EndUser> {
     const field = this.#trusted ? 'body' : 'input'
     if (!this.#trusted) {
       this.#validate.id(userId, 'userId')
       this.#validate.check(UserUpdate, input, 'input')
     }
-    void options
     const { storage, events, integration, attributeLimits } = this.#parts
     precheck(input.attributes, attributeLimits, 'user')
     assertShallow(input.attributes, `${field}/attributes`)
