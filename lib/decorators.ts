@@ -95,27 +95,27 @@ export class FinRegistry implements FinWriteApi {
     return this.get().storage
   }
 
-  createMessage (conversationId: string, input: MessageWrite, options?: FinWriteOptions): Promise<Message> {
+  async createMessage (conversationId: string, input: MessageWrite, options?: FinWriteOptions): Promise<Message> {
     return this.get(options?.integration).createMessage(conversationId, input, options)
   }
 
-  updateConversation (conversationId: string, patch: ConversationWrite, options?: FinWriteOptions): Promise<Conversation> {
+  async updateConversation (conversationId: string, patch: ConversationWrite, options?: FinWriteOptions): Promise<Conversation> {
     return this.get(options?.integration).updateConversation(conversationId, patch, options)
   }
 
-  handover (conversationId: string, options?: FinWriteOptions): Promise<Conversation> {
+  async handover (conversationId: string, options?: FinWriteOptions): Promise<Conversation> {
     return this.get(options?.integration).handover(conversationId, options)
   }
 
-  createUser (input: UserWrite, options?: FinWriteOptions): Promise<EndUser> {
+  async createUser (input: UserWrite, options?: FinWriteOptions): Promise<EndUser> {
     return this.get(options?.integration).createUser(input, options)
   }
 
-  updateUser (userId: string, patch: UserUpdate, options?: FinWriteOptions): Promise<EndUser> {
+  async updateUser (userId: string, patch: UserUpdate, options?: FinWriteOptions): Promise<EndUser> {
     return this.get(options?.integration).updateUser(userId, patch, options)
   }
 
-  typing (conversationId: string, agent: string | TypingAgent, options?: FinWriteOptions): Promise<boolean> {
+  async typing (conversationId: string, agent: string | TypingAgent, options?: FinWriteOptions): Promise<boolean> {
     return this.get(options?.integration).typing(conversationId, agent, options)
   }
 
