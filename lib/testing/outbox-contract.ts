@@ -2,7 +2,16 @@ import assert from 'node:assert/strict'
 import type { FinOutbox } from '../notify/outbox.js'
 import { assertLike, declareCases, type ContractCase, type ContractOptions } from './runner.js'
 
-export type FinOutboxFactory = () => FinOutbox | Promise<FinOutbox>
+export type FinOutboxFactory<O extends FinOutbox = FinOutbox> = () => O | Promise<O>
+
+export interface OutboxContractOptions<O extends FinOutbox = FinOutbox> extends ContractOptions {
+  /**
+   * Runs `fn` in a new transaction that `outbox.requestIn` can join (its database's), committing when `fn`
+   * returns and rolling back when it throws or rejects, then resolves (or rejects with fn's error). With it, the
+   * suite proves requestIn commits and rolls back with the caller's transaction.
+   */
+  transaction?: (outbox: O, fn: (transaction: unknown) => unknown) => Promise<void>
+}
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z')
 
@@ -11,10 +20,10 @@ const T0 = Date.parse('2026-01-01T00:00:00.000Z')
  * failures, leases and recovery. `factory` gives a fresh, empty outbox per case; the case closes it when done.
  * Written on `node:test` and `node:assert/strict`; `options.test` runs it under another runner (see docs/storage.md).
  */
-export function testFinOutbox (name: string, factory: FinOutboxFactory, options: ContractOptions = {}): void {
+export function testFinOutbox<O extends FinOutbox> (name: string, factory: FinOutboxFactory<O>, options: OutboxContractOptions<O> = {}): void {
   const cases: ContractCase[] = []
   // Each case gets a fresh outbox, closed whatever the outcome.
-  const outboxCase = (title: string, fn: (outbox: FinOutbox) => Promise<void>): void => {
+  const outboxCase = (title: string, fn: (outbox: O) => Promise<void>): void => {
     cases.push({
       name: title,
       fn: async () => {
@@ -129,6 +138,30 @@ export function testFinOutbox (name: string, factory: FinOutboxFactory, options:
     await outbox.complete('c2', T0 + 60, 0)
     assert.equal(await outbox.oldestPendingAt!(), null, 'delivered')
   })
+
+  const inTransaction = options.transaction
+  if (inTransaction !== undefined) {
+    outboxCase('requestIn: the entry commits with the caller\'s transaction and rolls back with it', async (outbox) => {
+      assert.equal(typeof outbox.requestIn, 'function')
+      assert.equal(outbox.joins?.({}) ?? false, false, 'a plain object is no transaction it can join')
+      await inTransaction(outbox, (tx) => {
+        assert.equal(outbox.joins?.(tx) ?? true, true)
+        return outbox.requestIn!(tx, { conversationId: 'kept', now: T0, window: 0 })
+      })
+      const failure = new Error('the caller\'s own write failed')
+      await assert.rejects(inTransaction(outbox, (tx) => {
+        const done = outbox.requestIn!(tx, { conversationId: 'lost', now: T0, window: 0 })
+        if (done !== undefined) return done.then(() => { throw failure })
+        throw failure
+      }), (err) => err === failure)
+      assert.deepStrictEqual(await outbox.counts(), { pending: 1, inflight: 0, failed: 0 })
+      assert.deepStrictEqual((await outbox.claim(T0, 10, 1000)).map((e) => e.conversation_id), ['kept'], 'only the committed one')
+      // Joined to a transaction: the same coalescing as request().
+      await inTransaction(outbox, (tx) => outbox.requestIn!(tx, { conversationId: 'kept', now: T0 + 1, window: 0 }))
+      assertLike(await outbox.claim(T0 + 500, 10, 1000), [], 'in flight: marked dirty, not claimable again')
+      assert.equal(await outbox.complete('kept', T0 + 2, 0), true, 'dirty: one more send')
+    })
+  }
 
   declareCases(`FinOutbox contract: ${name}`, cases, options)
 }

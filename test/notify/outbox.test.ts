@@ -11,8 +11,19 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 
 const test = (name: string, fn: () => Promise<void>) => t.test(name, fn)
-testFinOutbox('MemoryOutbox', () => new MemoryOutbox(), { test })
-testFinOutbox('SqliteOutbox', () => new SqliteOutbox({ path: join(dir, `outbox-${++n}.db`) }), { test })
+// A transaction each outbox can join: MemoryStorage's (actions run once the write succeeded), a Database's.
+testFinOutbox('MemoryOutbox', () => new MemoryOutbox(), {
+  test,
+  transaction: async (_outbox, fn) => {
+    const deferred: Array<() => void> = []
+    fn({ afterWrite: (action: () => void) => { deferred.push(action) } })
+    for (const action of deferred) action()
+  }
+})
+testFinOutbox('SqliteOutbox', () => new SqliteOutbox({ path: join(dir, `outbox-${++n}.db`) }), {
+  test,
+  transaction: async (outbox, fn) => { outbox.db.transaction(() => { fn(outbox.db) })() }
+})
 
 t.test('SqliteOutbox lives in SqliteStorage\'s database and keeps entries across reopening', async (t) => {
   const path = join(dir, 'shared.db')
