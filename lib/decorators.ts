@@ -19,7 +19,7 @@ import type { FinWriteOptions, FinWrites } from './writes/writes.js'
 export interface FinWriteApi {
   /** Creates a message (an agent's reply, a note with visibility 'private'); idempotent on `object_id`. */
   createMessage (conversationId: string, input: MessageWrite, options?: FinWriteOptions): Promise<Message>
-  /** Changes status, assignee_id (null: a handover), title, tags, attributes (merged); only the fields given. */
+  /** Changes status, assignee_id (null: unassigned; use `handover` for a handover), title, tags, attributes (merged). */
   updateConversation (conversationId: string, patch: ConversationWrite, options?: FinWriteOptions): Promise<Conversation>
   /** Unassigns: `conversation.handover` fires, as when Fin hands over. */
   handover (conversationId: string, options?: FinWriteOptions): Promise<Conversation>

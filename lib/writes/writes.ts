@@ -72,8 +72,21 @@ export class FinWrites {
     return value
   }
 
-  /** Status, assignee (null: a handover), title, tags, attributes (merged), and (POST-only) the end-user. */
+  /**
+   * Status, assignee, title, tags, attributes (merged), and (POST-only) the end-user. `assignee_id: null` from Fin
+   * is its handover (`conversation.handover`); from the host it only unassigns (an agent letting go is no call for
+   * a human): the host's handover is `handover()`.
+   */
   async updateConversation (conversationId: string, input: ConversationWrite, options?: FinWriteOptions): Promise<Conversation> {
+    return this.#update(conversationId, input, options, this.#trusted)
+  }
+
+  /** Unassigns the conversation: a human must take over (`conversation.handover`), as when Fin hands over. */
+  async handover (conversationId: string, options?: FinWriteOptions): Promise<Conversation> {
+    return this.#update(conversationId, { assignee_id: null }, options, true)
+  }
+
+  async #update (conversationId: string, input: ConversationWrite, options: FinWriteOptions | undefined, handover: boolean): Promise<Conversation> {
     const field = this.#trusted ? 'body' : 'input'
     if (!this.#trusted) {
       this.#validate.id(conversationId, 'conversationId')
@@ -101,15 +114,10 @@ export class FinWrites {
     const { conversation, previousAssigneeId } = updated
     events.emit('conversation.updated', { integration, conversation })
     if (patch.user !== undefined) events.emit('user.updated', { integration, user: conversation.user })
-    if (patch.assignee_id === null) {
+    if (handover && patch.assignee_id === null) {
       events.emit('conversation.handover', { integration, conversation, previous_assignee_id: previousAssigneeId })
     }
     return conversation
-  }
-
-  /** Unassigns the conversation: a human must take over (`conversation.handover`), as when Fin hands over. */
-  async handover (conversationId: string, options?: FinWriteOptions): Promise<Conversation> {
-    return this.updateConversation(conversationId, { assignee_id: null }, options)
   }
 
   /** Users are not conversations: Fin's webhook names a conversation, so a user write enqueues no sync. */

@@ -102,6 +102,16 @@ t.test('typing, notifyFin: false, and idempotent replies through the API', async
   await app.fin.updateConversation(conversationId, { title: 'quiet' }, { notifyFin: false })
   t.equal((await app.notifyFin.stats()).pending, 0, 'notifyFin: false enqueues nothing')
 
+  const handovers: Array<string | null> = []
+  app.fin.events.on('conversation.handover', (e) => { handovers.push(e.previous_assignee_id) })
+  await app.fin.updateConversation(conversationId, { assignee_id: HUMAN_AGENT.id })
+  const unassigned = await app.fin.updateConversation(conversationId, { assignee_id: null })
+  t.equal(unassigned.assignee, undefined)
+  t.same(handovers, [], 'an agent letting go is no handover')
+  await app.fin.updateConversation(conversationId, { assignee_id: HUMAN_AGENT.id })
+  await app.fin.handover(conversationId)
+  t.same(handovers, [HUMAN_AGENT.id], 'handover() is one, as Fin\'s')
+
   const input = { object_id: 'reply-1', author: { id: HUMAN_AGENT.id, user_type: 'agent' as const }, body: 'once' }
   const first = await app.fin.createMessage(conversationId, input)
   const again = await app.fin.createMessage(conversationId, input)
