@@ -18,6 +18,7 @@ export type { SanitizeOption } from './html.js'
 
 // What the plugin decorates the app with: `fastify.fin` and `fastify.notifyFin`
 export type { FinRegistry, FinIntegration, NotifyFin, NotifyCallOptions } from './decorators.js'
+export type { FinWriteOptions } from './writes/writes.js'
 export type { FinEvents, FinEventMap, FinEventName, FinEventListener } from './events.js'
 export { FIN_EVENT_NAMES } from './events.js'
 export type { FinNotifier, TypingAgent, NotifyStats, NotifyFailure } from './notify/notifier.js'
@@ -35,7 +36,7 @@ export {
 export { MemoryStorage, type MemoryStorageOptions } from './storage/memory.js'
 export type {
   FinStorage, AgentRecord, NewUser, UserPatch, NewMessage, NewConversation, ConversationPatch, Created,
-  CreatedConversation, UpdatedConversation
+  CreatedConversation, UpdatedConversation, StorageWriteOptions
 } from './storage/types.js'
 export { DEFAULT_ATTRIBUTE_LIMITS, checkAttributes, type FinAttributeLimits, type AttributeLimits } from './storage/attributes.js'
 

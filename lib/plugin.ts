@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { build } from './build.js'
 import { FinEvents } from './events.js'
-import { FinRegistry, createNotifyFin } from './decorators.js'
+import { FinRegistry, createIntegration, createNotifyFin } from './decorators.js'
 import { resolveOptions, type FinHelpdeskOptions } from './options.js'
 import { finRoutes } from './http/routes/index.js'
 import { guardStorage } from './storage/guard.js'
 import { MemoryStorage } from './storage/memory.js'
 import { FinNotifier } from './notify/notifier.js'
 import { createTelemetry } from './telemetry/index.js'
+import { FinWrites } from './writes/writes.js'
 import { notifyTelemetry, observeOutbox } from './telemetry/notify.js'
 import { storageTracer } from './telemetry/storage.js'
 
@@ -27,15 +28,19 @@ async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdesk
 
   // OpenTelemetry, when the app registered an SDK before this plugin; undefined (and no hooks at all) otherwise.
   const telemetry = await createTelemetry(options.name)
-  const notifier = notify === undefined ? undefined : new FinNotifier(notify, options.name, events, fastify.log, telemetry && notifyTelemetry(telemetry))
+  const notifier = notify === undefined ? undefined : new FinNotifier({ options: notify, integration: options.name, events, log: fastify.log, telemetry: telemetry && notifyTelemetry(telemetry) })
   const unobserve = telemetry === undefined || notify === undefined ? undefined : observeOutbox(telemetry, notify.outbox, () => notify.clock.now())
 
   if (!fastify.hasDecorator('fin')) fastify.decorate('fin', new FinRegistry())
   if (!fastify.hasDecorator('notifyFin')) fastify.decorate('notifyFin', createNotifyFin(fastify.fin))
-  fastify.fin.add({ name: options.name, prefix: fastify.prefix + prefix, storage, events, notifier })
+  // One write path for Fin's routes (input their schemas validated; no sync back to Fin) and for the host's code.
+  const guarded = guardStorage(storage, storageTracer(telemetry))
+  const parts = { integration: options.name, storage: guarded, events, notifier, sanitize, attributeLimits: options.attributeLimits }
+  const writes = new FinWrites(parts, { trusted: false })
+  fastify.fin.add(createIntegration({ name: options.name, prefix: fastify.prefix + prefix, storage, events, notifier }, writes))
   if (notifier !== undefined) fastify.addHook('onReady', () => notifier.start())
 
-  await fastify.register(finRoutes, { prefix, options, auth, sanitize, storage: guardStorage(storage, storageTracer(telemetry)), events, telemetry })
+  await fastify.register(finRoutes, { prefix, options, auth, sanitize, storage: guarded, events, writes: new FinWrites(parts, { trusted: true }), telemetry })
 
   fastify.addHook('onClose', async () => {
     // Requests are done by now (onClose runs after the server closed): drain notifications, then let go.

@@ -13,7 +13,7 @@ const LAYERS: string[][] = [
   ['errors.ts', 'operations.ts', 'html.ts', 'schemas/'],
   ['events.ts', 'telemetry/types.ts', 'telemetry/attributes.ts'],
   ['storage/', 'notify/', 'auth/'],
-  ['sql/', 'telemetry/'],
+  ['sql/', 'telemetry/', 'writes/'],
   ['sqlite/', 'postgres/', 'testing/', 'http/', 'simulator/'],
   ['options.ts', 'decorators.ts'],
   ['build.ts'],

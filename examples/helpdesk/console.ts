@@ -1,10 +1,7 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import {
-  applyFinConventions, FinAgentNotFoundError, FinConversationNotFoundError, FinEmptyMessageError, FinStorageUnavailableError,
-  sanitizeFinHtml, schemas, type FinStorage
-} from '../../lib/index.js'
+import { applyFinConventions, FinConversationNotFoundError, schemas, type FinStorage } from '../../lib/index.js'
 import { consoleAuth } from './console-auth.js'
 
 export interface ConsoleOptions {
@@ -20,8 +17,9 @@ const Params = Type.Object({ id: schemas.Id })
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) })
 
 /**
- * The human-agent side of the example helpdesk: agents read conversations, reply, type and reassign; every change
- * is reported to Fin with notifyFin (a sync), typing with notifyFin.typing.
+ * The human-agent side of the example helpdesk: agents read conversations, reply, type and reassign. It reads the
+ * storage, and writes only through the plugin's write API (app.fin.createMessage...), which stores each change
+ * with Fin's sync in one transaction and emits the same events as Fin's own writes.
  */
 export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { storage, token, redis }) => {
   applyFinConventions(app)
@@ -36,8 +34,8 @@ export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { st
     return messages
   })
 
-  // Store, then notify: two writes. With an Idempotency-Key the pair is safe to retry: the retry finds the message
-  // (same object_id) and writes the notification that a failure in between lost, storing nothing twice.
+  // One write: the reply and Fin's sync commit together, or neither does (a 503, nothing stored). The
+  // Idempotency-Key (as the message's object_id) makes a client's retry answer the stored reply, not a second one.
   routes.post('/console/conversations/:id/messages', {
     schema: {
       params: Params,
@@ -49,29 +47,20 @@ export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { st
       })
     }
   }, async (request, reply) => {
-    const body = sanitizeFinHtml(request.body.body)
-    if (body.trim() === '') throw new FinEmptyMessageError('body/body holds nothing once sanitized')
     const key = request.headers['idempotency-key']
-    const created = await storage.createMessage(request.params.id, {
+    const message = await app.fin.createMessage(request.params.id, {
       ...(key === undefined ? {} : { object_id: `console:${key}` }),
       author: { id: request.body.author_id, user_type: 'agent' },
-      body,
-      visibility: request.body.visibility ?? 'public',
-      attachments: []
+      body: request.body.body,
+      visibility: request.body.visibility ?? 'public'
     })
-    if (created === null) throw new FinConversationNotFoundError(request.params.id)
-    await syncFin(app, request.params.id)
-    return reply.code(201).send(created.value)
+    return reply.code(201).send(message)
   })
 
   routes.post('/console/conversations/:id/typing', {
     schema: { params: Params, body: Type.Object({ agent_id: schemas.Id }) }
   }, async (request, reply) => {
-    if (await storage.getConversation(request.params.id) === null) throw new FinConversationNotFoundError(request.params.id)
-    const agent = (await storage.listAgents()).find((a) => a.id === request.body.agent_id)
-    if (agent === undefined) throw new FinAgentNotFoundError(request.body.agent_id)
-    const sent = app.fin.get().notifier === undefined ? false : await app.notifyFin.typing(request.params.id, agent)
-    return reply.code(202).send({ typing: sent })
+    return reply.code(202).send({ typing: await app.fin.typing(request.params.id, request.body.agent_id) })
   })
 
   routes.patch('/console/conversations/:id', {
@@ -82,24 +71,5 @@ export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { st
         assignee_id: Type.Optional(schemas.Nullable(schemas.Id))
       }, { minProperties: 1 })
     }
-  }, async (request) => {
-    const updated = await storage.updateConversation(request.params.id, request.body)
-    if (updated === null) throw new FinConversationNotFoundError(request.params.id)
-    await syncFin(app, request.params.id)
-    return updated.conversation
-  })
-}
-
-/**
- * Tells Fin to sync, when this helpdesk is connected to Fin (FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY set). Called
- * on every attempt, also a retry whose write was already done. If the outbox write fails the answer is 503: the
- * change is stored but Fin was not told, and the client's retry (same Idempotency-Key) tells it.
- */
-async function syncFin (app: FastifyInstance, conversationId: string): Promise<void> {
-  if (app.fin.get().notifier === undefined) return
-  try {
-    await app.notifyFin(conversationId)
-  } catch (err) {
-    throw new FinStorageUnavailableError({ cause: err })
-  }
+  }, async (request) => app.fin.updateConversation(request.params.id, request.body))
 }

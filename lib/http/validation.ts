@@ -1,22 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Ajv } from 'ajv'
-import addFormats from 'ajv-formats'
 import secureJson from 'secure-json-parse'
 import { decorateRawBody, setRawBody } from '../auth/raw-body.js'
 import { FinInvalidJsonError, FinValidationError } from '../errors.js'
-
-/**
- * The Fin routes validate with their own Ajv, whatever the host configured: no type coercion (a number where a
- * string is due is a 400, not silently "123"), no removal of fields, formats on.
- */
-function createAjv (): Ajv {
-  const ajv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, allowUnionTypes: true, strict: false })
-  addFormats.default(ajv)
-  return ajv
-}
-
-/** Attributes deeper than this are refused: they are free-form, and a deep one costs stack when serialized. */
-export const MAX_ATTRIBUTE_DEPTH = 10
+// The Ajv and the depth rule are the write API's too (lib/writes/): one definition for routes and host calls.
+import { createAjv } from '../writes/validate.js'
+export { assertShallow, MAX_ATTRIBUTE_DEPTH } from '../writes/validate.js'
 /** No Fin request nests deeper than this, even counting ignored fields: a deeper body is refused before parsing. */
 export const MAX_BODY_DEPTH = 32
 
@@ -72,21 +60,4 @@ export function installValidation (app: FastifyInstance, bodyLimit: number): voi
       done(new FinInvalidJsonError((err as Error).message), undefined)
     }
   })
-}
-
-/** Throws FIN_ERR_VALIDATION when a free-form object is nested deeper than MAX_ATTRIBUTE_DEPTH. */
-export function assertShallow (value: unknown, field: string): void {
-  if (depth(value, 0) > MAX_ATTRIBUTE_DEPTH) {
-    throw new FinValidationError(`${field} is nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`)
-  }
-}
-
-function depth (value: unknown, level: number): number {
-  if (value === null || typeof value !== 'object' || level > MAX_ATTRIBUTE_DEPTH) return level
-  let deepest = level + 1
-  for (const child of Object.values(value)) {
-    deepest = Math.max(deepest, depth(child, level + 1))
-    if (deepest > MAX_ATTRIBUTE_DEPTH) break
-  }
-  return deepest
 }

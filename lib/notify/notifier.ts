@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { FinNotifyClosedError, FinValidationError } from '../errors.js'
+import { FinNotifyClosedError, FinOptionsError, FinValidationError } from '../errors.js'
 import type { FinEvents } from '../events.js'
 import { retryDelay } from './backoff.js'
 import type { NotifyTelemetry } from '../telemetry/types.js'
@@ -37,6 +37,16 @@ export interface NotifyFailure {
 /** The checked notify options with the outbox to use (the plugin makes one when none was given, and closes it). */
 export type NotifierOptions = ResolvedNotifyOptions & { outbox: FinOutbox }
 
+/** What a FinNotifier is made of. */
+export interface FinNotifierParts {
+  options: NotifierOptions
+  /** The integration's name, carried by the events. */
+  integration: string
+  events: FinEvents
+  log: FastifyBaseLogger
+  telemetry?: NotifyTelemetry | undefined
+}
+
 /**
  * Delivers one integration's conversation events to Fin. Syncs go through the outbox: coalesced per conversation,
  * retried with capped exponential backoff and full jitter until `maxAge`, at least once. Typing events are
@@ -61,7 +71,7 @@ export class FinNotifier {
 
   readonly #telemetry: NotifyTelemetry | undefined
 
-  constructor (options: NotifierOptions, integration: string, events: FinEvents, log: FastifyBaseLogger, telemetry?: NotifyTelemetry) {
+  constructor ({ options, integration, events, log, telemetry }: FinNotifierParts) {
     this.#options = options
     this.#telemetry = telemetry
     this.#integration = integration
@@ -80,8 +90,31 @@ export class FinNotifier {
     if (this.#closed) throw new FinNotifyClosedError()
     assertId(conversationId, 'conversationId')
     const now = this.#options.clock.now()
-    await this.#options.outbox.request(conversationId, now, this.#options.coalesceWindow, this.#telemetry?.created(conversationId))
+    await this.#options.outbox.request({ conversationId, now, window: this.#options.coalesceWindow, traceContext: this.#telemetry?.created(conversationId) })
     this.#wakeAt(now + this.#options.coalesceWindow)
+  }
+
+  /**
+   * Accepts a sync inside the caller's open transaction (see FinOutbox.requestIn): it is delivered only if that
+   * transaction commits. Not async on purpose: on a synchronous transaction (SQLite, memory) a failure throws
+   * into it, so it rolls back; on PostgreSQL the promise settles with the insert.
+   */
+  syncIn (transaction: unknown, conversationId: string): void | Promise<void> {
+    if (this.#closed) throw new FinNotifyClosedError()
+    assertId(conversationId, 'conversationId')
+    const { outbox, clock, coalesceWindow } = this.#options
+    if (outbox.requestIn === undefined) throw new FinOptionsError('this notify outbox cannot join a transaction: it has no requestIn()')
+    const now = clock.now()
+    const done = outbox.requestIn(transaction, { conversationId, now, window: coalesceWindow, traceContext: this.#telemetry?.created(conversationId) })
+    // Woken now, whether or not the transaction commits: a rolled-back entry is simply not found.
+    this.#wakeAt(now + coalesceWindow)
+    return done
+  }
+
+  /** Whether the outbox can write inside this transaction (FinOutbox.requestIn and joins). */
+  joins (transaction: unknown): boolean {
+    const { outbox } = this.#options
+    return outbox.requestIn !== undefined && (outbox.joins?.(transaction) ?? true)
   }
 
   /** Sends a typing indicator now; false when one for this conversation and agent went out within the throttle. */
@@ -216,7 +249,7 @@ export class FinNotifier {
         const delay = at - now
         if (wanted <= deadline || now < deadline) {
           traced?.end('retry', result.status, result.error)
-          await outbox.reschedule(id, at, attempt, result.status, result.error, now)
+          await outbox.reschedule({ conversationId: id, dueAt: at, attempt, status: result.status, error: result.error, now })
           this.#events.emit('notify.retry', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, error: result.error, delay_ms: delay })
           this.#log.warn({ conversation: id, attempt, status: result.status, error: result.error, delay }, 'fastify-fin-helpdesk: Fin webhook failed, will retry')
           this.#wakeAt(now + delay)
@@ -227,7 +260,7 @@ export class FinNotifier {
         ? `rejected by Fin: ${result.error}`
         : `gave up after ${attempt} attempts (max age ${this.#options.maxAge} ms): ${result.error}`
       traced?.end('failed', result.status, reason)
-      await outbox.fail(id, attempt, result.status, reason, now)
+      await outbox.fail({ conversationId: id, attempt, status: result.status, error: reason, now })
       this.#events.emit('notify.failed', { integration: this.#integration, kind: 'sync', conversation_id: id, attempt, status: result.status, reason })
       this.#log.error({ conversation: id, attempt, status: result.status, reason }, 'fastify-fin-helpdesk: gave up notifying Fin')
     } catch (err) {

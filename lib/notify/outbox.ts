@@ -20,6 +20,26 @@ export interface OutboxEntry {
   trace_context?: string | null
 }
 
+/** One call for a sync: what `request` and `requestIn` take. */
+export interface OutboxRequest {
+  conversationId: string
+  /** ms since the epoch */
+  now: number
+  /** The coalescing window, in ms: a new entry is due at `now + window`. */
+  window: number
+  /** W3C traceparent of the span that asked, when tracing. */
+  traceContext?: string | undefined
+}
+
+/** How a delivery attempt ended, for `reschedule` (due again at `dueAt`) and `fail` (given up). */
+export interface OutboxOutcome {
+  conversationId: string
+  attempt: number
+  status: number | null
+  error: string
+  now: number
+}
+
 export interface OutboxCounts {
   pending: number
   inflight: number
@@ -41,13 +61,25 @@ export interface OutboxCounts {
  *   failed); a request coalesced into a pending entry keeps the first one's; a request that marks an in-flight
  *   entry dirty replaces it (the next round reports that change). Kept through claim, reschedule, complete.
  * - oldestPendingAt (optional): the smallest `first_at` among entries not failed (pending or in flight).
+ * - requestIn (optional): `request` inside the caller's open transaction, so the entry commits or rolls back with
+ *   the caller's own write (the transactional outbox). `transaction` is what the storage's write hands to its
+ *   `enqueue` (or what a host passes to `notifyFin`): a better-sqlite3 Database inside `db.transaction()`, a `pg`
+ *   client inside BEGIN, MemoryStorage's write. Where the transaction is synchronous (SQLite, memory) it must
+ *   write synchronously and throw (not reject), so the transaction sees the failure; a transaction it cannot join
+ *   is refused with FIN_ERR_OPTIONS, never written elsewhere.
  */
 export interface FinOutbox {
-  request (conversationId: string, now: number, window: number, traceContext?: string): Promise<void>
+  request (entry: OutboxRequest): Promise<void>
+  requestIn? (transaction: unknown, entry: OutboxRequest): void | Promise<void>
+  /**
+   * Whether `requestIn` can write inside this transaction (same database). When false, the plugin enqueues after
+   * the storage's write instead (two writes, as without requestIn). Absent: every transaction is joinable.
+   */
+  joins? (transaction: unknown): boolean
   claim (now: number, limit: number, lease: number): Promise<OutboxEntry[]>
   complete (conversationId: string, now: number, window: number): Promise<boolean>
-  reschedule (conversationId: string, dueAt: number, attempt: number, status: number | null, error: string, now: number): Promise<void>
-  fail (conversationId: string, attempt: number, status: number | null, error: string, now: number): Promise<void>
+  reschedule (outcome: OutboxOutcome & { dueAt: number }): Promise<void>
+  fail (outcome: OutboxOutcome): Promise<void>
   release (conversationIds: string[], now: number): Promise<void>
   /** The next time something becomes claimable, or null when nothing waits. */
   nextDueAt (): Promise<number | null>
@@ -64,11 +96,38 @@ interface MemoryEntry extends OutboxEntry {
   lease_until: number | null
 }
 
+/**
+ * MemoryStorage's side of a transaction: actions to run once its write has succeeded, in the same tick. A
+ * MemoryOutbox joins it by deferring its insert there (a write that fails leaves no entry).
+ */
+export interface MemoryTransaction {
+  afterWrite (action: () => void): void
+}
+
+function isMemoryTransaction (value: unknown): value is MemoryTransaction {
+  return typeof (value as Partial<MemoryTransaction> | null)?.afterWrite === 'function'
+}
+
 /** Keeps notifications in memory: lost with the process. For tests and for apps that accept that. */
 export class MemoryOutbox implements FinOutbox {
   readonly #entries = new Map<string, MemoryEntry>()
 
-  async request (conversationId: string, now: number, window: number, traceContext?: string): Promise<void> {
+  async request (entry: OutboxRequest): Promise<void> {
+    this.#request(entry)
+  }
+
+  /** In MemoryStorage's write: inserted when that write succeeds, in the same tick. Any other transaction: at once. */
+  requestIn (transaction: unknown, entry: OutboxRequest): void {
+    if (isMemoryTransaction(transaction)) transaction.afterWrite(() => this.#request(entry))
+    else this.#request(entry)
+  }
+
+  /** Only MemoryStorage's writes: a database's transaction could roll back after the insert here. */
+  joins (transaction: unknown): boolean {
+    return isMemoryTransaction(transaction)
+  }
+
+  #request ({ conversationId, now, window, traceContext }: OutboxRequest): void {
     const entry = this.#entries.get(conversationId)
     if (entry === undefined || entry.state === 'failed') {
       this.#entries.set(conversationId, {
@@ -117,13 +176,13 @@ export class MemoryOutbox implements FinOutbox {
     return true
   }
 
-  async reschedule (conversationId: string, dueAt: number, attempt: number, status: number | null, error: string, now: number): Promise<void> {
+  async reschedule ({ conversationId, dueAt, attempt, status, error, now }: OutboxOutcome & { dueAt: number }): Promise<void> {
     const entry = this.#entries.get(conversationId)
     if (entry === undefined) return
     Object.assign(entry, { state: 'pending', due_at: dueAt, attempt, dirty: false, last_status: status, last_error: error, lease_until: null, updated_at: now })
   }
 
-  async fail (conversationId: string, attempt: number, status: number | null, error: string, now: number): Promise<void> {
+  async fail ({ conversationId, attempt, status, error, now }: OutboxOutcome): Promise<void> {
     const entry = this.#entries.get(conversationId)
     if (entry === undefined) return
     Object.assign(entry, { state: 'failed', attempt, dirty: false, last_status: status, last_error: error, lease_until: null, updated_at: now })

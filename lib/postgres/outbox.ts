@@ -1,7 +1,7 @@
 import pg, { type Pool } from 'pg'
 import { FinOptionsError } from '../errors.js'
 import { migratePostgres, OUTBOX_TRACK, SCHEMA_NAME, transaction } from './migrations.js'
-import type { FinOutbox, OutboxCounts, OutboxEntry } from '../notify/outbox.js'
+import type { FinOutbox, OutboxCounts, OutboxEntry, OutboxOutcome, OutboxRequest } from '../notify/outbox.js'
 
 export interface PostgresOutboxOptions {
   /** Usually PostgresStorage's pool (`storage.pool`): it stays open when the outbox closes. Or `connectionString`. */
@@ -22,6 +22,11 @@ interface Row {
   last_error: string | null
   updated_at: string
   trace_context: string | null
+}
+
+/** What a pool and a client share: enough to write the outbox row on either. */
+interface Queryable {
+  query (text: string, values: unknown[]): Promise<unknown>
 }
 
 const COLUMNS = 'conversation_id, state, due_at, first_at, attempt, dirty, last_status, last_error, updated_at, trace_context'
@@ -48,11 +53,32 @@ export class PostgresOutbox implements FinOutbox {
     this.#ready.catch(() => {})
   }
 
-  async request (conversationId: string, now: number, window: number, traceContext?: string): Promise<void> {
+  async request (entry: OutboxRequest): Promise<void> {
     await this.#ready
+    await this.#insert(this.pool, entry)
+  }
+
+  /**
+   * Inside the caller's open transaction: a `pg` client (PostgresStorage's, or the host's own inside BEGIN) on
+   * the database that holds this outbox's schema. The row commits or rolls back with the caller's transaction.
+   */
+  async requestIn (transaction: unknown, entry: OutboxRequest): Promise<void> {
+    if (!this.joins(transaction)) {
+      throw new FinOptionsError('PostgresOutbox joins only a `pg` client inside BEGIN: pair it with PostgresStorage (or your client) on the same database')
+    }
+    await this.#ready
+    await this.#insert(transaction as Queryable, entry)
+  }
+
+  /** A `pg` client (or anything with `query`): it must be on this outbox's database, which a client cannot tell. */
+  joins (transaction: unknown): boolean {
+    return typeof (transaction as Partial<Queryable> | null)?.query === 'function'
+  }
+
+  async #insert (db: Queryable, { conversationId, now, window, traceContext }: OutboxRequest): Promise<void> {
     // New: pending after the window. Pending: unchanged (coalesced). In flight: dirty. Failed: starts over.
     // trace_context: the new request's when it starts a round or marks an in-flight one dirty; else the first's.
-    await this.pool.query(`INSERT INTO ${this.#table} AS o (conversation_id, state, due_at, first_at, attempt, dirty, updated_at, trace_context)
+    await db.query(`INSERT INTO ${this.#table} AS o (conversation_id, state, due_at, first_at, attempt, dirty, updated_at, trace_context)
       VALUES ($1, 'pending', $2, $3, 0, false, $3, $4)
       ON CONFLICT (conversation_id) DO UPDATE SET
         trace_context = CASE o.state WHEN 'failed' THEN excluded.trace_context
@@ -91,13 +117,13 @@ export class PostgresOutbox implements FinOutbox {
     })
   }
 
-  async reschedule (conversationId: string, dueAt: number, attempt: number, status: number | null, error: string, now: number): Promise<void> {
+  async reschedule ({ conversationId, dueAt, attempt, status, error, now }: OutboxOutcome & { dueAt: number }): Promise<void> {
     await this.#ready
     await this.pool.query(`UPDATE ${this.#table} SET state = 'pending', due_at = $2, attempt = $3, dirty = false, last_status = $4,
       last_error = $5, lease_until = NULL, updated_at = $6 WHERE conversation_id = $1`, [conversationId, dueAt, attempt, status, error, now])
   }
 
-  async fail (conversationId: string, attempt: number, status: number | null, error: string, now: number): Promise<void> {
+  async fail ({ conversationId, attempt, status, error, now }: OutboxOutcome): Promise<void> {
     await this.#ready
     await this.pool.query(`UPDATE ${this.#table} SET state = 'failed', attempt = $2, dirty = false, last_status = $3, last_error = $4,
       lease_until = NULL, updated_at = $5 WHERE conversation_id = $1`, [conversationId, attempt, status, error, now])

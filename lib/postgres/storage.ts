@@ -1,11 +1,12 @@
 import pg, { type Pool, type PoolClient } from 'pg'
-import { FinAgentNotFoundError, FinObjectIdConflictError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinOptionsError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   rowMappers,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
 import { newId, toAgent } from '../storage/records.js'
+import { assertConversationUser, objectIdConflict } from '../storage/rules.js'
 import {
   AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
 } from '../sql/fragments.js'
@@ -13,7 +14,7 @@ import { migratePostgres, SCHEMA_NAME, STORAGE_TRACK, transaction } from './migr
 import { checkAttributes } from '../storage/attributes.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
-  UpdatedConversation, UserPatch
+  StorageWriteOptions, UpdatedConversation, UserPatch
 } from '../storage/types.js'
 
 export interface PostgresStorageOptions {
@@ -104,7 +105,7 @@ export class PostgresStorage implements FinStorage {
     return (await this.pool.query<ConversationJoin>(this.#queries.listConversations, [options.limit ?? 50])).rows.map(toConversation)
   }
 
-  async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
+  async createConversation (input: NewConversation, options?: StorageWriteOptions): Promise<Created<CreatedConversation>> {
     await this.#ready
     const existing = input.object_id === undefined ? undefined : await this.#existingConversation(this.pool, input.object_id)
     if (existing !== undefined) return this.#retriedConversation(existing, input)
@@ -117,13 +118,14 @@ export class PostgresStorage implements FinStorage {
       const inserted = await client.query(this.#queries.insertConversation, [id, input.object_id ?? null, input.user_id, input.title, input.attributes ?? {}, messageId, now])
       if (inserted.rowCount === 0) return undefined // the object_id was taken meanwhile
       await this.#insertMessage(client, messageId, id, input.message, author, now)
+      await options?.enqueue?.(client)
       return id
     })
     if (created === undefined) return this.#retriedConversation((await this.#existingConversation(this.pool, input.object_id!))!, input)
     return { value: (await this.#existingConversation(this.pool, undefined, created))!, created: true }
   }
 
-  async updateConversation (id: string, patch: ConversationPatch): Promise<UpdatedConversation | null> {
+  async updateConversation (id: string, patch: ConversationPatch, options?: StorageWriteOptions): Promise<UpdatedConversation | null> {
     await this.#ready
     const previous = await this.#tx(async (client) => {
       const { rows } = await client.query<{ user_id: string, assignee_id: string | null }>(this.#queries.lockConversation, [id])
@@ -132,7 +134,7 @@ export class PostgresStorage implements FinStorage {
       if (patch.assignee_id != null && (await client.query(this.#queries.getAgent, [patch.assignee_id])).rows.length === 0) {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
-      if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
+      assertConversationUser(patch.user?.id, row.user_id, id)
       const updated = await client.query<{ attributes: Record<string, unknown> }>(this.#queries.updateConversation, [
         id,
         patch.title !== undefined, patch.title ?? null,
@@ -146,6 +148,7 @@ export class PostgresStorage implements FinStorage {
       // Checked on the merged value the database computed: throwing rolls the whole write back.
       if (patch.attributes !== undefined) checkAttributes(updated.rows[0]!.attributes, patch.attributeLimits, 'conversation')
       if (patch.user !== undefined) await this.#patchUser(client, row.user_id, { ...patch.user, attributeLimits: patch.attributeLimits })
+      await options?.enqueue?.(client)
       return row.assignee_id
     })
     if (previous === undefined) return null
@@ -161,7 +164,7 @@ export class PostgresStorage implements FinStorage {
     return rows.map(toMessage)
   }
 
-  async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
+  async createMessage (conversationId: string, input: NewMessage, options?: StorageWriteOptions): Promise<Created<Message> | null> {
     await this.#ready
     if (input.object_id !== undefined) {
       const existing = await this.pool.query<MessageRow>(this.#queries.getMessageByObjectId, [input.object_id])
@@ -175,6 +178,7 @@ export class PostgresStorage implements FinStorage {
       const id = newId('msg')
       const row = await this.#insertMessage(client, id, conversationId, input, author, now, true)
       if (row === undefined) throw new ObjectIdTaken() // rolls back the touch
+      await options?.enqueue?.(client)
       return row
     }).catch((err: unknown) => {
       if (err instanceof ObjectIdTaken) return undefined
@@ -209,14 +213,14 @@ export class PostgresStorage implements FinStorage {
   async #retriedConversation (existing: CreatedConversation, input: NewConversation): Promise<Created<CreatedConversation>> {
     if (existing.conversation.user.id === input.user_id) return { value: existing, created: false }
     if ((await this.pool.query(this.#queries.getUser, [input.user_id])).rows.length === 0) throw new FinUserNotFoundError(input.user_id)
-    throw new FinObjectIdConflictError(input.object_id!, 'conversation', 'user')
+    throw objectIdConflict(input.object_id!, 'conversation')
   }
 
   /** The first message with this object_id, if this call is its retry: same conversation (checked to exist first). */
   async #retriedMessage (existing: MessageRow, conversationId: string, objectId: string): Promise<Created<Message> | null> {
     if (existing.conversation_id === conversationId) return { value: toMessage(existing), created: false }
     if ((await this.pool.query(this.#queries.conversationExists, [conversationId])).rows.length === 0) return null
-    throw new FinObjectIdConflictError(objectId, 'message', 'conversation')
+    throw objectIdConflict(objectId, 'message')
   }
 
   async #existingConversation (db: Pool | PoolClient, objectId?: string, id?: string): Promise<CreatedConversation | undefined> {

@@ -1,7 +1,7 @@
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
 import { FinOptionsError } from '../errors.js'
 import { migrate, outboxMigrations } from './migrations.js'
-import type { FinOutbox, OutboxCounts, OutboxEntry } from '../notify/outbox.js'
+import type { FinOutbox, OutboxCounts, OutboxEntry, OutboxOutcome, OutboxRequest } from '../notify/outbox.js'
 
 export interface SqliteOutboxOptions {
   /** The database, usually SqliteStorage's (`storage.db`): it stays open when the outbox closes. Or `path`. */
@@ -35,6 +35,9 @@ export class SqliteOutbox implements FinOutbox {
   readonly db: Database
   readonly #owned: boolean
   readonly #statements: Record<StatementName, Statement>
+  readonly #requestSql: string
+  /** The request statement prepared on other connections to the same file (a host's own Database). */
+  readonly #foreign = new WeakMap<Database, Statement>()
 
   constructor (options: SqliteOutboxOptions) {
     const p = options.tablePrefix ?? 'fin_'
@@ -82,11 +85,37 @@ export class SqliteOutbox implements FinOutbox {
       failures: `SELECT ${columns} FROM ${p}outbox WHERE state = 'failed' ORDER BY updated_at`,
       recover: `UPDATE ${p}outbox SET state = 'pending', due_at = @now, lease_until = NULL WHERE state = 'inflight'`
     }
+    this.#requestSql = prepared.request
     this.#statements = Object.fromEntries(Object.entries(prepared).map(([name, sql]) => [name, this.db.prepare(sql)])) as Record<StatementName, Statement>
   }
 
-  async request (conversationId: string, now: number, window: number, traceContext?: string): Promise<void> {
-    this.#statements.request.run({ id: conversationId, due: now + window, now, trace: traceContext ?? null })
+  async request (entry: OutboxRequest): Promise<void> {
+    this.#statements.request.run(requestParams(entry))
+  }
+
+  /**
+   * Inside an open transaction of a better-sqlite3 Database (SqliteStorage's, or the host's own `db.transaction()`
+   * on the same file): synchronous, so a failure throws into that transaction and rolls it back.
+   */
+  requestIn (transaction: unknown, entry: OutboxRequest): void {
+    if (!this.joins(transaction)) throw new FinOptionsError('SqliteOutbox joins only a better-sqlite3 Database on its own file: pair it with SqliteStorage (or your Database) on the same file')
+    if (!transaction.inTransaction) throw new FinOptionsError('notifyFin\'s `transaction` must be a better-sqlite3 Database inside db.transaction()')
+    this.#statementOn(transaction).run(requestParams(entry))
+  }
+
+  /** A Database on this outbox's file (the same connection, or another one on the same path). */
+  joins (transaction: unknown): transaction is Database {
+    return isDatabase(transaction) && (transaction === this.db || (transaction.name === this.db.name && this.db.name !== ':memory:'))
+  }
+
+  #statementOn (db: Database): Statement {
+    if (db === this.db) return this.#statements.request
+    let statement = this.#foreign.get(db)
+    if (statement === undefined) {
+      statement = db.prepare(this.#requestSql)
+      this.#foreign.set(db, statement)
+    }
+    return statement
   }
 
   async claim (now: number, limit: number, lease: number): Promise<OutboxEntry[]> {
@@ -107,11 +136,11 @@ export class SqliteOutbox implements FinOutbox {
     }).immediate()
   }
 
-  async reschedule (conversationId: string, dueAt: number, attempt: number, status: number | null, error: string, now: number): Promise<void> {
+  async reschedule ({ conversationId, dueAt, attempt, status, error, now }: OutboxOutcome & { dueAt: number }): Promise<void> {
     this.#statements.reschedule.run({ id: conversationId, due: dueAt, attempt, status, error, now })
   }
 
-  async fail (conversationId: string, attempt: number, status: number | null, error: string, now: number): Promise<void> {
+  async fail ({ conversationId, attempt, status, error, now }: OutboxOutcome): Promise<void> {
     this.#statements.fail.run({ id: conversationId, attempt, status, error, now })
   }
 
@@ -144,6 +173,15 @@ export class SqliteOutbox implements FinOutbox {
   async close (): Promise<void> {
     if (this.#owned && this.db.open) this.db.close()
   }
+}
+
+function requestParams ({ conversationId, now, window, traceContext }: OutboxRequest): Record<string, unknown> {
+  return { id: conversationId, due: now + window, now, trace: traceContext ?? null }
+}
+
+function isDatabase (value: unknown): value is Database {
+  const db = value as Partial<Database> | null
+  return typeof db?.prepare === 'function' && typeof db.inTransaction === 'boolean' && typeof db.name === 'string'
 }
 
 function toEntry (row: Row): OutboxEntry {

@@ -1,22 +1,22 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
-import { FinAgentNotFoundError, FinObjectIdConflictError, FinOptionsError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinOptionsError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
   rowMappers,
   type ConversationJoin, type Decode, type MessageRow, type StoredUserRow
 } from '../sql/records.js'
-import { mergeAttributes, newId, toAgent } from '../storage/records.js'
+import { newId, toAgent } from '../storage/records.js'
+import { assertConversationUser, enqueueNow, mergeWithinLimits, retryOrConflict } from '../storage/rules.js'
 import {
   AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
 } from '../sql/fragments.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate, storageMigrations } from './migrations.js'
-import { checkAttributes } from '../storage/attributes.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
-  UpdatedConversation, UserPatch
+  StorageWriteOptions, UpdatedConversation, UserPatch
 } from '../storage/types.js'
 
 export interface SqliteStorageOptions {
@@ -112,14 +112,13 @@ export class SqliteStorage implements FinStorage {
     return (this.#statements.listConversations.all(options.limit ?? 50) as ConversationJoin[]).map(toConversation)
   }
 
-  async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
+  async createConversation (input: NewConversation, options?: StorageWriteOptions): Promise<Created<CreatedConversation>> {
     return this.#write(() => {
       if (this.#statements.getUser.get(input.user_id) === undefined) throw new FinUserNotFoundError(input.user_id)
       if (input.object_id !== undefined) {
         const existing = this.#statements.getConversationByObjectId.get(input.object_id) as ConversationJoin | undefined
         if (existing !== undefined) {
-          // A retry only when it names the same user: never answer another user's conversation.
-          if (existing.user_id !== input.user_id) throw new FinObjectIdConflictError(input.object_id, 'conversation', 'user')
+          retryOrConflict(input.object_id, 'conversation', existing.user_id === input.user_id)
           const message = this.#statements.getMessage.get(existing.initial_message_id) as MessageRow
           return { value: { conversation: toConversation(existing), message: toMessage(message) }, created: false }
         }
@@ -131,6 +130,7 @@ export class SqliteStorage implements FinStorage {
       this.#statements.insertConversation.run(id, input.object_id ?? null, input.user_id, input.title,
         JSON.stringify(input.attributes ?? {}), messageId, now, now)
       this.#insertMessage(messageId, id, input.message, author, now)
+      enqueueNow(options, this.db)
       return {
         value: {
           conversation: toConversation(this.#statements.getConversation.get(id) as ConversationJoin),
@@ -141,16 +141,15 @@ export class SqliteStorage implements FinStorage {
     })
   }
 
-  async updateConversation (id: string, patch: ConversationPatch): Promise<UpdatedConversation | null> {
+  async updateConversation (id: string, patch: ConversationPatch, options?: StorageWriteOptions): Promise<UpdatedConversation | null> {
     return this.#write(() => {
       const row = this.#statements.getConversation.get(id) as ConversationJoin | undefined
       if (row === undefined) return null
       if (patch.assignee_id != null && this.#statements.getAgent.get(patch.assignee_id) === undefined) {
         throw new FinAgentNotFoundError(patch.assignee_id)
       }
-      if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
-      const attributes = patch.attributes === undefined ? undefined : mergeAttributes(parse(row.attributes) as Record<string, unknown>, patch.attributes)
-      checkAttributes(attributes, patch.attributeLimits, 'conversation')
+      assertConversationUser(patch.user?.id, row.user_id, id)
+      const attributes = mergeWithinLimits(parse(row.attributes) as Record<string, unknown>, patch.attributes, patch.attributeLimits, 'conversation')
       this.#statements.updateConversation.run(
         patch.title === undefined ? row.title : patch.title,
         patch.tags === undefined ? row.tags : JSON.stringify(patch.tags),
@@ -163,6 +162,7 @@ export class SqliteStorage implements FinStorage {
       if (patch.last_user_read_at !== undefined) this.#statements.setLastRead.run(patch.last_user_read_at, id)
       // Throws (rolling the whole write back) when the user's merged attributes are over the limits.
       if (patch.user !== undefined) this.#patchUser(row.user_id, { ...patch.user, attributeLimits: patch.attributeLimits })
+      enqueueNow(options, this.db)
       return { conversation: toConversation(this.#statements.getConversation.get(id) as ConversationJoin), previousAssigneeId: row.assignee_id }
     })
   }
@@ -175,14 +175,13 @@ export class SqliteStorage implements FinStorage {
     return rows.map(toMessage)
   }
 
-  async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
+  async createMessage (conversationId: string, input: NewMessage, options?: StorageWriteOptions): Promise<Created<Message> | null> {
     return this.#write(() => {
       if (this.#statements.conversationExists.get(conversationId) === undefined) return null
       if (input.object_id !== undefined) {
         const existing = this.#statements.getMessageByObjectId.get(input.object_id) as MessageRow | undefined
         if (existing !== undefined) {
-          // A retry only when it targets the same conversation: never answer another conversation's message.
-          if (existing.conversation_id !== conversationId) throw new FinObjectIdConflictError(input.object_id, 'message', 'conversation')
+          retryOrConflict(input.object_id, 'message', existing.conversation_id === conversationId)
           return { value: toMessage(existing), created: false }
         }
       }
@@ -192,6 +191,7 @@ export class SqliteStorage implements FinStorage {
       // object_id was looked up above, in this transaction: no second lookup; and the answer is what was written.
       const message = this.#insertMessage(id, conversationId, input, author, now, input.object_id ?? null)
       this.#statements.touchConversation.run(now, conversationId)
+      enqueueNow(options, this.db)
       return { value: message, created: true }
     })
   }
@@ -222,8 +222,7 @@ export class SqliteStorage implements FinStorage {
     if (row === undefined) return null
     const merged = patch.attributes === undefined
       ? undefined
-      : mergeAttributes(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes)
-    checkAttributes(merged, patch.attributeLimits, 'user')
+      : mergeWithinLimits(row.attributes === null ? null : parse(row.attributes) as Record<string, unknown>, patch.attributes, patch.attributeLimits, 'user')
     const attributes = merged === undefined ? row.attributes : JSON.stringify(merged)
     this.#statements.updateUser.run(
       patch.name === undefined ? row.name : patch.name,

@@ -1,14 +1,14 @@
-import { FinAgentNotFoundError, FinObjectIdConflictError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
+import { FinAgentNotFoundError, FinUserNotFoundError } from '../errors.js'
 import type { Conversation, EndUser, Message } from '../schemas/models.js'
 import {
-  mergeAttributes, newId, toAgent, toConversation, toEndUser, userAuthor,
+  newId, toAgent, toConversation, toEndUser, userAuthor,
   type ConversationRow, type UserRow
 } from './records.js'
+import { assertConversationUser, enqueueNow, mergeWithinLimits, retryOrConflict } from './rules.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
-  UpdatedConversation, UserPatch
+  StorageWriteOptions, UpdatedConversation, UserPatch
 } from './types.js'
-import { checkAttributes } from './attributes.js'
 
 export interface MemoryStorageOptions {
   /** The clock used for created_at and updated_at. @default () => new Date() */
@@ -64,8 +64,7 @@ export class MemoryStorage implements FinStorage {
   async updateUser (id: string, patch: UserPatch): Promise<EndUser | null> {
     const row = this.#users.get(id)
     if (row === undefined) return null
-    const attributes = mergedUserAttributes(row, patch)
-    checkAttributes(attributes, patch.attributeLimits, 'user')
+    const attributes = mergeWithinLimits(row.attributes, patch.attributes, patch.attributeLimits, 'user')
     applyUserPatch(row, patch, attributes)
     return toEndUser(row)
   }
@@ -93,13 +92,12 @@ export class MemoryStorage implements FinStorage {
       .map((row) => this.#toConversation(row))
   }
 
-  async createConversation (input: NewConversation): Promise<Created<CreatedConversation>> {
+  async createConversation (input: NewConversation, options?: StorageWriteOptions): Promise<Created<CreatedConversation>> {
     if (!this.#users.has(input.user_id)) throw new FinUserNotFoundError(input.user_id)
     const existing = input.object_id === undefined ? undefined : this.#conversationIdByObjectId.get(input.object_id)
     if (existing !== undefined) {
       const row = this.#conversations.get(existing)!
-      // A retry only when it names the same user: never answer another user's conversation.
-      if (row.user_id !== input.user_id) throw new FinObjectIdConflictError(input.object_id!, 'conversation', 'user')
+      retryOrConflict(input.object_id!, 'conversation', row.user_id === input.user_id)
       const log = this.#logs.get(existing)!
       const message = log.messages[log.positions.get(row.initial_message_id)!]!
       return { value: { conversation: this.#toConversation(row), message }, created: false }
@@ -119,26 +117,27 @@ export class MemoryStorage implements FinStorage {
       updated_at: now,
       initial_message_id: message.id
     }
+    const commit = enlist(options)
     this.#conversations.set(id, row)
     this.#logs.set(id, { messages: [], positions: new Map() })
     if (input.object_id !== undefined) this.#conversationIdByObjectId.set(input.object_id, id)
     this.#append(id, message, input.message.object_id)
+    commit()
     return { value: { conversation: this.#toConversation(row), message }, created: true }
   }
 
-  async updateConversation (id: string, patch: ConversationPatch): Promise<UpdatedConversation | null> {
+  async updateConversation (id: string, patch: ConversationPatch, options?: StorageWriteOptions): Promise<UpdatedConversation | null> {
     const row = this.#conversations.get(id)
     if (row === undefined) return null
     // Check every reference before changing anything: all or nothing.
     if (patch.assignee_id != null && !this.#agents.has(patch.assignee_id)) {
       throw new FinAgentNotFoundError(patch.assignee_id)
     }
-    if (patch.user !== undefined && patch.user.id !== row.user_id) throw new FinUserMismatchError(patch.user.id, id)
-    const attributes = patch.attributes === undefined ? undefined : mergeAttributes(row.attributes, patch.attributes) ?? {}
-    checkAttributes(attributes, patch.attributeLimits, 'conversation')
+    assertConversationUser(patch.user?.id, row.user_id, id)
+    const attributes = patch.attributes === undefined ? undefined : mergeWithinLimits(row.attributes, patch.attributes, patch.attributeLimits, 'conversation') ?? {}
     const user = this.#users.get(row.user_id)!
-    const userAttributes = patch.user === undefined ? undefined : mergedUserAttributes(user, patch.user)
-    checkAttributes(userAttributes, patch.attributeLimits, 'user')
+    const userAttributes = mergeWithinLimits(user.attributes, patch.user?.attributes, patch.attributeLimits, 'user')
+    const commit = enlist(options)
     const previousAssigneeId = row.assignee_id
     if (patch.title !== undefined) row.title = patch.title
     if (patch.tags !== undefined) row.tags = frozen(patch.tags)
@@ -147,6 +146,7 @@ export class MemoryStorage implements FinStorage {
     if (patch.assignee_id !== undefined) row.assignee_id = patch.assignee_id
     if (patch.user !== undefined) applyUserPatch(user, patch.user, userAttributes)
     row.updated_at = this.#now().toISOString()
+    commit()
     return { conversation: this.#toConversation(row), previousAssigneeId }
   }
 
@@ -158,20 +158,21 @@ export class MemoryStorage implements FinStorage {
     return log.messages.slice(from)
   }
 
-  async createMessage (conversationId: string, input: NewMessage): Promise<Created<Message> | null> {
+  async createMessage (conversationId: string, input: NewMessage, options?: StorageWriteOptions): Promise<Created<Message> | null> {
     const row = this.#conversations.get(conversationId)
     if (row === undefined) return null
     const existing = input.object_id === undefined ? undefined : this.#messageIdByObjectId.get(input.object_id)
     if (existing !== undefined) {
-      // A retry only when it targets the same conversation: never answer another conversation's message.
-      if (this.#messageConversation.get(existing) !== conversationId) throw new FinObjectIdConflictError(input.object_id!, 'message', 'conversation')
+      retryOrConflict(input.object_id!, 'message', this.#messageConversation.get(existing) === conversationId)
       const log = this.#logs.get(conversationId)!
       return { value: log.messages[log.positions.get(existing)!]!, created: false }
     }
     const now = this.#now().toISOString()
     const message = this.#buildMessage(conversationId, input, now)
+    const commit = enlist(options)
     this.#append(conversationId, message, input.object_id)
     row.updated_at = now
+    commit()
     return { value: message, created: true }
   }
 
@@ -217,10 +218,19 @@ export class MemoryStorage implements FinStorage {
   }
 }
 
-/** The user's attributes once the patch is merged in; undefined when the patch leaves them alone. */
-function mergedUserAttributes (row: UserRow, patch: UserPatch): Record<string, unknown> | null | undefined {
-  return patch.attributes === undefined ? undefined : mergeAttributes(row.attributes, patch.attributes)
+/**
+ * This write's transaction, after its checks and before its first change: `enqueue` runs now (when it throws,
+ * nothing was changed), and what it deferred (a MemoryOutbox's insert) runs at `commit()`, once the changes are made,
+ * in the same tick.
+ */
+function enlist (options: StorageWriteOptions | undefined): () => void {
+  if (options?.enqueue === undefined) return noop
+  const deferred: Array<() => void> = []
+  enqueueNow(options, { afterWrite: (action: () => void) => { deferred.push(action) } })
+  return () => { for (const action of deferred) action() }
 }
+
+function noop (): void {}
 
 function applyUserPatch (row: UserRow, patch: UserPatch, attributes: Record<string, unknown> | null | undefined): void {
   if (patch.name !== undefined) row.name = patch.name

@@ -67,6 +67,18 @@ export interface ConversationPatch {
   attributeLimits?: AttributeLimits
 }
 
+/**
+ * What a write takes besides its data. `enqueue` is how a change and Fin's notification of it commit together
+ * (the transactional outbox): the storage calls it once, inside the write's transaction, after the checks and only
+ * when the write changes something (not for an idempotent repeat), with its transaction: the better-sqlite3
+ * Database (SQLite: called synchronously; a returned promise is refused), the `pg` client inside BEGIN
+ * (PostgreSQL: awaited), or a MemoryTransaction (memory). When it throws, the write is rolled back and rejects
+ * with its error. A storage that does not call it still works: the plugin then enqueues after the write.
+ */
+export interface StorageWriteOptions {
+  enqueue?: (transaction: unknown) => void | Promise<void>
+}
+
 /** What a create returns: the object, and whether this call made it (false: an earlier call with the same object_id did). */
 export interface Created<T> {
   value: T
@@ -96,7 +108,7 @@ export interface UpdatedConversation {
  *   writes nothing, also when the calls are concurrent. object_ids are unique per kind of object. A repeat is one
  *   only under the same parent (conversation of a message, user of a conversation), checked after the parent
  *   exists; otherwise FinObjectIdConflictError (409), nothing written.
- * - Atomicity: every method writes all of its changes or none.
+ * - Atomicity: every method writes all of its changes or none, and `options.enqueue` (StorageWriteOptions) with them.
  * - Ordering: messages are listed in the order they were created; `afterId` lists only the messages created after
  *   that message; an unknown `afterId` lists them all.
  * - Any other failure is thrown as is: the plugin answers 503 and logs it.
@@ -112,13 +124,13 @@ export interface FinStorage {
   /** The most recently updated first, at most `limit` (default 50): for the host's own views, e.g. an agent console. */
   listConversations (options?: { limit?: number }): Promise<Conversation[]>
   /** Throws FinUserNotFoundError for an unknown user, FinAgentNotFoundError for an unknown agent author. */
-  createConversation (conversation: NewConversation): Promise<Created<CreatedConversation>>
+  createConversation (conversation: NewConversation, options?: StorageWriteOptions): Promise<Created<CreatedConversation>>
   /** Throws FinAgentNotFoundError for an unknown assignee, FinUserMismatchError for another conversation's user. */
-  updateConversation (id: string, patch: ConversationPatch): Promise<UpdatedConversation | null>
+  updateConversation (id: string, patch: ConversationPatch, options?: StorageWriteOptions): Promise<UpdatedConversation | null>
   /** `null` when the conversation does not exist. */
   listMessages (conversationId: string, afterId?: string): Promise<Message[] | null>
   /** `null` when the conversation does not exist; throws FinUserNotFoundError or FinAgentNotFoundError for the author. */
-  createMessage (conversationId: string, message: NewMessage): Promise<Created<Message> | null>
+  createMessage (conversationId: string, message: NewMessage, options?: StorageWriteOptions): Promise<Created<Message> | null>
   /** Releases what the storage holds. The plugin calls it on close only for a storage it created itself. */
   close? (): Promise<void>
 }

@@ -1,9 +1,18 @@
 import { FinAgentNotFoundError, FinAttributesTooLargeError, FinObjectIdConflictError, FinUserMismatchError, FinUserNotFoundError } from '../errors.js'
-import type { FinStorage, NewMessage } from '../storage/types.js'
+import type { FinOutbox } from '../notify/outbox.js'
+import type { FinStorage, NewMessage, StorageWriteOptions } from '../storage/types.js'
 import assert from 'node:assert/strict'
 import { assertLike, assertNot, declareCases, type ContractCase, type ContractOptions } from './runner.js'
 
-export type FinStorageFactory = () => FinStorage | Promise<FinStorage>
+export type FinStorageFactory<S extends FinStorage = FinStorage> = () => S | Promise<S>
+
+export interface StorageContractOptions<S extends FinStorage = FinStorage> extends ContractOptions {
+  /**
+   * The outbox that shares this storage's transactions (e.g. SqliteOutbox on `storage.db`): with it, the suite
+   * proves that Fin's sync, enqueued in a write, commits with it and rolls back with it. Closed after each case.
+   */
+  outbox?: (storage: S) => FinOutbox | Promise<FinOutbox>
+}
 
 const FIN = { id: 'agent_fin', name: 'Fin', email: 'fin@example.com', alias: 'Fin', photo_url: 'https://example.com/fin.png' }
 const HUMAN = { id: 'agent_human', name: 'Sarah', email: 'sarah@example.com' }
@@ -21,10 +30,10 @@ function text (body: string, extra: Partial<NewMessage> = {}): NewMessage {
  *   import { testFinStorage } from 'fastify-fin-helpdesk/testing'
  *   testFinStorage('MyStorage', () => new MyStorage(...))
  */
-export function testFinStorage (name: string, factory: FinStorageFactory, options: ContractOptions = {}): void {
+export function testFinStorage<S extends FinStorage> (name: string, factory: FinStorageFactory<S>, options: StorageContractOptions<S> = {}): void {
   const cases: ContractCase[] = []
   // Each case gets a fresh storage with the two agents the cases refer to, closed whatever the outcome.
-  const storageCase = (title: string, fn: (storage: FinStorage) => Promise<void>): void => {
+  const storageCase = (title: string, fn: (storage: S) => Promise<void>): void => {
     cases.push({
       name: title,
       fn: async () => {
@@ -261,5 +270,71 @@ export function testFinStorage (name: string, factory: FinStorageFactory, option
     assert.ok(after!.updated_at! > conversation.updated_at!, 'updated_at moved forward')
     assert.equal(after!.created_at, conversation.created_at)
   })
+  // The transactional outbox (issue #22): a write runs `enqueue` once, inside its transaction, only when it changes
+  // something; when `enqueue` throws, the write is rolled back.
+  storageCase('enqueue: once inside each write that changes something, never for a repeat; a throwing one writes nothing', async (storage) => {
+    const { conversation, message: first } = await withConversation(storage)
+    const calls: unknown[] = []
+    const counting: StorageWriteOptions = { enqueue: (transaction) => { calls.push(transaction) } }
+    const created = await storage.createMessage(conversation.id, text('<p>a</p>', { object_id: 'tx1' }), counting)
+    assert.equal(calls.length, 1, 'createMessage: once')
+    assert.equal((await storage.createMessage(conversation.id, text('<p>a</p>', { object_id: 'tx1' }), counting))?.created, false)
+    assert.equal(calls.length, 1, 'a repeat changes nothing: no enqueue')
+    assert.equal(await storage.createMessage('missing', text('x'), counting), null)
+    assert.equal(await storage.updateConversation('missing', { status: 'closed' }, counting), null)
+    assert.equal(calls.length, 1, 'not found: no enqueue')
+    await storage.updateConversation(conversation.id, { status: 'resolved' }, counting)
+    assert.equal(calls.length, 2, 'updateConversation: once')
+    const user = (await storage.createUser({ name: 'Tx' })).value
+    await storage.createConversation({ user_id: user.id, title: null, attributes: null, message: text('x') }, counting)
+    assert.equal(calls.length, 3, 'createConversation: once')
+    await assert.rejects(storage.updateConversation(conversation.id, { assignee_id: 'nobody' }, counting), FinAgentNotFoundError)
+    assert.equal(calls.length, 3, 'a refused write: no enqueue')
+
+    const before = await storage.getConversation(conversation.id)
+    const refused = new Error('the outbox refused the insert')
+    const refusing: StorageWriteOptions = { enqueue: () => { throw refused } }
+    await assert.rejects(storage.createMessage(conversation.id, text('<p>b</p>', { object_id: 'tx2' }), refusing), (err) => err === refused)
+    await assert.rejects(storage.updateConversation(conversation.id, { status: 'closed', tags: ['x'] }, refusing), (err) => err === refused)
+    await assert.rejects(storage.createConversation({ object_id: 'txc', user_id: user.id, title: null, attributes: null, message: text('x') }, refusing), (err) => err === refused)
+    assert.deepStrictEqual((await storage.listMessages(conversation.id))?.map((m) => m.id), [first.id, created!.value.id], 'no message stored')
+    assert.deepStrictEqual(await storage.getConversation(conversation.id), before, 'the conversation unchanged')
+    assert.equal((await storage.createMessage(conversation.id, text('<p>b</p>', { object_id: 'tx2' })))?.created, true, 'no trace of the refused object_id')
+    assert.equal((await storage.createConversation({ object_id: 'txc', user_id: user.id, title: null, attributes: null, message: text('x') })).created, true)
+  })
+
+  const outboxOf = options.outbox
+  if (outboxOf !== undefined) {
+    storageCase('with its outbox: the sync enqueued in a write commits with it, and rolls back with it', async (storage) => {
+      const outbox = await outboxOf(storage)
+      try {
+        assert.equal(typeof outbox.requestIn, 'function', 'the outbox can join a transaction')
+        const a = await withConversation(storage, 'txa')
+        const b = await withConversation(storage, 'txb')
+        const request = (conversationId: string) => ({ conversationId, now: Date.now(), window: 0 })
+        const enqueue = (conversationId: string): StorageWriteOptions => ({ enqueue: (transaction) => outbox.requestIn!(transaction, request(conversationId)) })
+        await storage.createMessage(a.conversation.id, text('<p>kept</p>'), enqueue(a.conversation.id))
+        assert.deepStrictEqual(await outbox.counts(), { pending: 1, inflight: 0, failed: 0 }, 'committed with the write')
+
+        // The outbox row is written, then the write fails: both roll back.
+        const thenFail = (conversationId: string): StorageWriteOptions => ({
+          enqueue: (transaction) => {
+            const done = outbox.requestIn!(transaction, request(conversationId))
+            if (done !== undefined) return done.then(() => { throw new Error('failed after the outbox insert') })
+            throw new Error('failed after the outbox insert')
+          }
+        })
+        await assert.rejects(storage.createMessage(b.conversation.id, text('<p>lost</p>'), thenFail(b.conversation.id)), /failed after the outbox insert/)
+        await assert.rejects(storage.updateConversation(b.conversation.id, { status: 'closed' }, thenFail(b.conversation.id)), /failed after the outbox insert/)
+        assert.deepStrictEqual(await storage.listMessages(b.conversation.id), [b.message], 'no message')
+        assert.equal((await storage.getConversation(b.conversation.id))?.status, 'open', 'no status change')
+        assert.deepStrictEqual(await outbox.counts(), { pending: 1, inflight: 0, failed: 0 }, 'and no sync for them')
+        assert.deepStrictEqual((await outbox.claim(Date.now() + 1, 10, 1000)).map((e) => e.conversation_id), [a.conversation.id])
+      } finally {
+        await outbox.close?.()
+      }
+    })
+  }
+
   declareCases(`FinStorage contract: ${name}`, cases, options)
 }

@@ -138,7 +138,7 @@ t.test('a sync accepted while Fin is down survives a SIGKILL and is delivered af
   t.equal(await second.exited, 0)
 })
 
-t.test('a console reply and its notification: a failure in between is repaired by the retry, nothing stored twice', async (t) => {
+t.test('a console change and its notification are one write: an outbox that refuses leaves nothing behind', async (t) => {
   const fin = await FakeFin.start(t)
   const config = readConfig({
     FIN_API_TOKEN: 'fin-token',
@@ -154,8 +154,13 @@ t.test('a console reply and its notification: a failure in between is repaired b
   const { conversation } = (await app.inject({ method: 'POST', url: '/api/fin/conversation', headers: FIN, payload: { user_id: user.id, initial_message: { body: '<p>Help</p>' } } })).json()
   const id = conversation.id as string
   const db = (app.fin.get().storage as SqliteStorage).db
+  const count = () => (db.prepare('SELECT COUNT(*) AS n FROM fin_messages WHERE conversation_id = ?').get(id) as { n: number }).n
+  const status = () => (db.prepare('SELECT status FROM fin_conversations WHERE id = ?').get(id) as { status: string }).status
+  const outboxRows = () => (db.prepare('SELECT COUNT(*) AS n FROM fin_outbox WHERE conversation_id = ?').get(id) as { n: number }).n
+  const events: string[] = []
+  for (const name of ['message.created', 'conversation.updated'] as const) app.fin.events.on(name, () => { events.push(name) })
 
-  // A real failure of the outbox write, after the message is stored (the database refuses the outbox row).
+  // A real failure of the outbox write (as a full disk or a constraint would): the database refuses the outbox row.
   db.exec('CREATE TRIGGER outbox_down BEFORE INSERT ON fin_outbox BEGIN SELECT RAISE(ABORT, \'disk I/O error\'); END')
   const send = () => app.inject({
     method: 'POST',
@@ -164,22 +169,29 @@ t.test('a console reply and its notification: a failure in between is repaired b
     payload: { author_id: 'agent_sarah', body: '<p>On it.</p>' }
   })
   const failed = await send()
-  t.equal(failed.statusCode, 503, 'the client learns the notification was not recorded')
+  t.equal(failed.statusCode, 503, 'the client learns the change was not made')
   t.match(failed.json(), { code: 'FIN_ERR_STORAGE_UNAVAILABLE' })
-  const count = () => (db.prepare('SELECT COUNT(*) AS n FROM fin_messages WHERE conversation_id = ?').get(id) as { n: number }).n
-  const outboxRows = () => (db.prepare('SELECT COUNT(*) AS n FROM fin_outbox WHERE conversation_id = ?').get(id) as { n: number }).n
-  t.equal(count(), 2, 'the message was stored before the failure')
-  t.equal(outboxRows(), 0, 'and no notification recorded')
+  t.equal(count(), 1, 'no reply stored without its notification')
+  const resolve = await app.inject({ method: 'PATCH', url: `/console/conversations/${id}`, headers: CONSOLE, payload: { status: 'resolved', assignee_id: 'agent_omar' } })
+  t.equal(resolve.statusCode, 503)
+  t.equal(status(), 'open', 'no status changed without its notification')
+  t.equal(outboxRows(), 0)
+  t.same(events, [], 'no event for a change that was not made')
 
   db.exec('DROP TRIGGER outbox_down')
   const retried = await send()
   t.equal(retried.statusCode, 201)
-  t.equal(count(), 2, 'the retry stored nothing twice')
+  t.equal(count(), 2, 'the retry stores the reply once')
+  t.ok(outboxRows() === 1 || fin.received.length > 0, 'with its sync pending or delivered')
   const messages = (await app.inject({ url: `/console/conversations/${id}/messages`, headers: CONSOLE })).json() as Array<{ id: string, body: string }>
   t.same(messages.map((m) => m.body), ['<p>Help</p>', '<p>On it.</p>'])
   t.equal(retried.json().id, messages[1]!.id, 'the retry answers the stored message')
+  const again = await send()
+  t.equal(again.json().id, messages[1]!.id, 'a second retry answers the same message')
+  t.equal(count(), 2, 'stored once')
   const [sync] = await fin.waitFor(1)
-  t.same(sync!.body, { conversation_id: id }, 'the retry delivered the notification the failure lost')
+  t.same(sync!.body, { conversation_id: id }, 'Fin hears of the reply')
+  t.same(events, ['message.created'], 'one event, for the one reply')
 
   const other = (await app.inject({ method: 'POST', url: '/api/fin/conversation', headers: FIN, payload: { user_id: user.id, initial_message: { body: '<p>Other</p>' } } })).json().conversation.id as string
   const reused = await app.inject({ method: 'POST', url: `/console/conversations/${other}/messages`, headers: { ...CONSOLE, 'idempotency-key': 'reply-1' }, payload: { author_id: 'agent_sarah', body: 'x' } })

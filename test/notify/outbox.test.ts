@@ -11,14 +11,25 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 
 const test = (name: string, fn: () => Promise<void>) => t.test(name, fn)
-testFinOutbox('MemoryOutbox', () => new MemoryOutbox(), { test })
-testFinOutbox('SqliteOutbox', () => new SqliteOutbox({ path: join(dir, `outbox-${++n}.db`) }), { test })
+// A transaction each outbox can join: MemoryStorage's (actions run once the write succeeded), a Database's.
+testFinOutbox('MemoryOutbox', () => new MemoryOutbox(), {
+  test,
+  transaction: async (_outbox, fn) => {
+    const deferred: Array<() => void> = []
+    fn({ afterWrite: (action: () => void) => { deferred.push(action) } })
+    for (const action of deferred) action()
+  }
+})
+testFinOutbox('SqliteOutbox', () => new SqliteOutbox({ path: join(dir, `outbox-${++n}.db`) }), {
+  test,
+  transaction: async (outbox, fn) => { outbox.db.transaction(() => { fn(outbox.db) })() }
+})
 
 t.test('SqliteOutbox lives in SqliteStorage\'s database and keeps entries across reopening', async (t) => {
   const path = join(dir, 'shared.db')
   const storage = new SqliteStorage({ path })
   const outbox = new SqliteOutbox({ database: storage.db })
-  await outbox.request('conv_1', 1000, 0)
+  await outbox.request({ conversationId: 'conv_1', now: 1000, window: 0 })
   await outbox.claim(1000, 10, 30_000)
   await outbox.close()
   t.ok(storage.db.open, 'the storage\'s database stays open')

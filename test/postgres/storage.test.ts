@@ -9,8 +9,26 @@ t.test('PostgreSQL', async (t) => {
   const { pool, schema } = testPool(t)
   let n = 0
   const test = (name: string, fn: () => Promise<void>) => t.test(name, fn)
-  testFinStorage('PostgresStorage', () => new PostgresStorage({ pool, schema: schema(`s${++n}`) }), { test })
-  testFinOutbox('PostgresOutbox', () => new PostgresOutbox({ pool, schema: schema(`o${++n}`) }), { test })
+  testFinStorage('PostgresStorage', () => new PostgresStorage({ pool, schema: schema(`s${++n}`) }), {
+    test,
+    outbox: (storage) => new PostgresOutbox({ pool, schema: storage.schema })
+  })
+  testFinOutbox('PostgresOutbox', () => new PostgresOutbox({ pool, schema: schema(`o${++n}`) }), {
+    test,
+    transaction: async (outbox, fn) => {
+      const client = await outbox.pool.connect()
+      try {
+        await client.query('BEGIN')
+        await fn(client)
+        await client.query('COMMIT')
+      } catch (err) {
+        await client.query('ROLLBACK')
+        throw err
+      } finally {
+        client.release()
+      }
+    }
+  })
 
   t.test('migrations are recorded once, also when several instances start together', async (t) => {
     const name = schema('migrate')

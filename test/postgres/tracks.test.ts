@@ -26,7 +26,7 @@ t.test('PostgreSQL migration tracks', async (t) => {
   t.test('a PostgresOutbox alone creates no storage tables', async (t) => {
     const name = schema('outbox_only')
     const outbox = new PostgresOutbox({ pool, schema: name })
-    await outbox.request('conv_1', 0, 0)
+    await outbox.request({ conversationId: 'conv_1', now: 0, window: 0 })
     t.same(await tables(pool, name), ['outbox', 'outbox_migrations'])
   })
 
@@ -35,7 +35,7 @@ t.test('PostgreSQL migration tracks', async (t) => {
     // The old single track: the storage's tables, then the outbox, both recorded in `migrations`.
     await migratePostgres(pool, name, { versionTable: 'migrations', steps: (s) => [storageMigrations(s)[0]!, outboxMigrations(s)[0]!] })
     const outbox = new PostgresOutbox({ pool, schema: name })
-    await outbox.request('conv_1', 0, 0)
+    await outbox.request({ conversationId: 'conv_1', now: 0, window: 0 })
     t.same(await outbox.counts(), { pending: 1, inflight: 0, failed: 0 }, 'the old outbox table is used as it is')
     const storage = new PostgresStorage({ pool, schema: name })
     await storage.ready()

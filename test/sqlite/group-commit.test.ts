@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
 import { FinAgentNotFoundError } from '../../lib/errors.js'
-import { SqliteStorage } from '../../lib/sqlite/index.js'
+import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import { testFinStorage } from '../../lib/testing/index.js'
 import type { NewMessage } from '../../lib/storage/types.js'
 import { FIN_AGENT } from '../fixtures/app.js'
@@ -15,7 +15,10 @@ let files = 0
 const file = (): string => join(dir, `db-${++files}`, 'helpdesk.db')
 
 // One transaction per write, as before group commit: the whole contract still holds.
-testFinStorage('SqliteStorage without group commit', () => new SqliteStorage({ path: file(), groupCommit: false }), { test: (name, fn) => t.test(name, fn) })
+testFinStorage('SqliteStorage without group commit', () => new SqliteStorage({ path: file(), groupCommit: false }), {
+  test: (name, fn) => t.test(name, fn),
+  outbox: (storage) => new SqliteOutbox({ database: storage.db })
+})
 
 async function withConversation (storage: SqliteStorage): Promise<string> {
   await storage.upsertAgent(FIN_AGENT)

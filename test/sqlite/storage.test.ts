@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
-import { SqliteStorage } from '../../lib/sqlite/index.js'
+import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import { testFinStorage } from '../../lib/testing/index.js'
 import { buildApp, FIN_AGENT } from '../fixtures/app.js'
 import { client, conversationInput } from '../fixtures/client.js'
@@ -13,7 +13,10 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let files = 0
 const file = (): string => join(dir, `db-${++files}`, 'helpdesk.db')
 
-testFinStorage('SqliteStorage (file)', () => new SqliteStorage({ path: file() }), { test: (name, fn) => t.test(name, fn) })
+testFinStorage('SqliteStorage (file)', () => new SqliteStorage({ path: file() }), {
+  test: (name, fn) => t.test(name, fn),
+  outbox: (storage) => new SqliteOutbox({ database: storage.db })
+})
 
 t.test('WAL, migrations recorded, folder created', async (t) => {
   const path = file()

@@ -27,7 +27,7 @@ t.test('SQLite storage with the default (memory) outbox creates no outbox table'
 t.test('a SqliteOutbox alone creates no storage tables', async (t) => {
   const outbox = new SqliteOutbox({ path: file() })
   t.teardown(() => outbox.close())
-  await outbox.request('conv_1', 0, 0)
+  await outbox.request({ conversationId: 'conv_1', now: 0, window: 0 })
   t.same(tables(outbox.db), ['fin_outbox', 'fin_outbox_migrations'])
 })
 

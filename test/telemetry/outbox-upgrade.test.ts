@@ -22,7 +22,7 @@ t.test('SQLite: the trace_context step is appended to the outbox track; old entr
 
   const outbox = new SqliteOutbox({ database: db })
   t.same(db.prepare('SELECT version FROM fin_outbox_migrations').all(), [{ version: 1 }, { version: 2 }])
-  await outbox.request('new', 0, 0, TP)
+  await outbox.request({ conversationId: 'new', now: 0, window: 0, traceContext: TP })
   t.same((await outbox.claim(1, 10, 1000)).map((e) => [e.conversation_id, e.trace_context]).sort(), [['new', TP], ['old', null]])
 })
 
@@ -36,7 +36,7 @@ t.test('PostgreSQL: the same step appended to the outbox track; old entries read
   await pool.query(`INSERT INTO ${s}.outbox (conversation_id, state, due_at, first_at, updated_at) VALUES ('old', 'pending', 0, 0, 0)`)
 
   const outbox = new PostgresOutbox({ pool, schema: name })
-  await outbox.request('new', 0, 0, TP)
+  await outbox.request({ conversationId: 'new', now: 0, window: 0, traceContext: TP })
   t.same((await outbox.claim(1, 10, 1000)).map((e) => [e.conversation_id, e.trace_context]).sort(), [['new', TP], ['old', null]])
   const { rows } = await pool.query(`SELECT MAX(version) AS v FROM ${s}.outbox_migrations`)
   t.equal(rows[0].v, 2, 'appended to the outbox\'s own track')

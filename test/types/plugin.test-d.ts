@@ -43,3 +43,15 @@ const status: 404 = notFound.statusCode
 // @ts-expect-error the message takes the user id
 export const noArgs = new FinUserNotFoundError()
 export const values = [created, wrong, user, code, status]
+
+// The write API (issue #22): the Fin API's request bodies as inputs, the API objects as results.
+export const written: Promise<Message> = app.fin.createMessage('conv', { author: { id: 'a', user_type: 'agent' }, body: '<p>x</p>' })
+export const resolved: Promise<Conversation> = app.fin.get('b').updateConversation('conv', { status: 'resolved', assignee_id: null }, { notifyFin: false })
+export const typing: Promise<boolean> = app.fin.typing('conv', 'agent_sarah', { integration: 'b' })
+export const updatedUser: Promise<EndUser> = app.fin.updateUser('usr', { attributes: { plan: 'pro' } })
+// @ts-expect-error a message's author is required, as in create_message
+app.fin.createMessage('conv', { body: 'x' })
+// @ts-expect-error status is one of the conversation statuses
+app.fin.updateConversation('conv', { status: 'archived' })
+// notifyFin joins the host's transaction (a better-sqlite3 Database, a pg client)
+export const inTransaction: Promise<void> = app.notifyFin('conv', { transaction: new SqliteStorage({ path: ':memory:' }).db })

@@ -4,52 +4,23 @@ import {
   CreateConversationRequest, GetConversationQuery, PostsOnlyCreateConversationRequest,
   PostsOnlyGetConversationRequest, PostsOnlyUpdateConversationRequest, UpdateConversationRequest
 } from '../../schemas/requests.js'
-import type { ConversationPatch, CreatedConversation, NewConversation } from '../../storage/types.js'
-import { checkAttributes } from '../../storage/attributes.js'
+import { toNewMessage } from '../../writes/message-input.js'
 import { assertShallow } from '../validation.js'
-import { toNewMessage } from './message-input.js'
 import { defineOperation, type AnyOperationSpec, type RouteContext } from './operation.js'
 
-export function conversationOperations ({ integration, storage, events, sanitize, attributeLimits }: RouteContext): AnyOperationSpec[] {
+export function conversationOperations ({ storage, sanitize, writes }: RouteContext): AnyOperationSpec[] {
   async function getConversation (conversationId: string): Promise<Conversation> {
     const conversation = await storage.getConversation(conversationId)
     if (conversation === null) throw new FinConversationNotFoundError(conversationId)
     return conversation
   }
 
-  async function createConversation (input: NewConversation): Promise<CreatedConversation> {
-    checkAttributes(input.attributes, attributeLimits, 'conversation')
-    const { value, created } = await storage.createConversation(input)
-    if (created) {
-      events.emit('conversation.created', { integration, conversation: value.conversation, message: value.message })
-      events.emit('message.created', { integration, message: value.message })
-    }
-    return value
-  }
+  // Writes go through the write path hosts use too (lib/writes/): same checks, same events.
+  const createConversation = writes.createConversation.bind(writes)
 
   async function updateConversation (input: PostsOnlyUpdateConversationRequest): Promise<Conversation> {
-    assertShallow(input.attributes, 'body/attributes')
-    assertShallow(input.user?.attributes, 'body/user/attributes')
-    const patch: ConversationPatch = { attributeLimits }
-    if (input.title !== undefined) patch.title = input.title
-    if (input.tags !== undefined) patch.tags = input.tags
-    if (input.attributes !== undefined) patch.attributes = input.attributes
-    if (input.status !== undefined) patch.status = input.status
-    if (input.assignee_id !== undefined) patch.assignee_id = input.assignee_id
-    if (input.last_user_read_at !== undefined) patch.last_user_read_at = input.last_user_read_at
-    if (input.user !== undefined) {
-      const { id, name, email, photo_url: photoUrl, attributes } = input.user
-      patch.user = { id, name, email, photo_url: photoUrl, attributes }
-    }
-    const updated = await storage.updateConversation(input.conversation_id, patch)
-    if (updated === null) throw new FinConversationNotFoundError(input.conversation_id)
-    const { conversation, previousAssigneeId } = updated
-    events.emit('conversation.updated', { integration, conversation })
-    if (patch.user !== undefined) events.emit('user.updated', { integration, user: conversation.user })
-    if (patch.assignee_id === null) {
-      events.emit('conversation.handover', { integration, conversation, previous_assignee_id: previousAssigneeId })
-    }
-    return conversation
+    const { conversation_id: conversationId, ...patch } = input
+    return writes.updateConversation(conversationId, patch)
   }
 
   return [

@@ -8,6 +8,7 @@ import type { OperationName } from '../../operations.js'
 import type { ResolvedHttpOptions } from '../options.js'
 import type { FinStorage } from '../../storage/types.js'
 import type { FinTelemetry } from '../../telemetry/index.js'
+import type { FinWrites } from '../../writes/writes.js'
 import { instrumentApi, traceOperation } from '../telemetry.js'
 import { installValidation } from '../validation.js'
 import { agentOperations } from './agents.js'
@@ -23,6 +24,8 @@ export interface FinRoutesOptions {
   sanitize: (html: string) => string
   storage: FinStorage
   events: FinEvents
+  /** The write path the routes share with the host (built by the plugin for validated input). */
+  writes: FinWrites
   /** Present when an OpenTelemetry SDK is registered. */
   telemetry?: FinTelemetry | undefined
 }
@@ -33,7 +36,7 @@ export interface FinRoutesOptions {
  * are sibling contexts sharing one rate limiter: the API's auth and signature hooks do not apply to the endpoint
  * that hands out the tokens.
  */
-export async function finRoutes (app: FastifyInstance, { options, auth, sanitize, storage, events, telemetry }: FinRoutesOptions): Promise<void> {
+export async function finRoutes (app: FastifyInstance, { options, auth, sanitize, storage, events, writes, telemetry }: FinRoutesOptions): Promise<void> {
   installValidation(app, options.bodyLimit)
   app.setErrorHandler(createErrorHandler(options.bodyLimit))
   const limits = await createLimits(app, options)
@@ -44,7 +47,7 @@ export async function finRoutes (app: FastifyInstance, { options, auth, sanitize
     // First, so the request span covers the rate limit and auth hooks too.
     if (telemetry !== undefined) instrumentApi(api, telemetry)
     await addApiHooks(api, auth, limits)
-    const context = { integration: options.name, storage, events, sanitize, attributeLimits: options.attributeLimits }
+    const context = { integration: options.name, storage, events, sanitize, attributeLimits: options.attributeLimits, writes }
     const specs = new Map<OperationName, AnyOperationSpec>()
     for (const spec of [
       ...userOperations(context), ...agentOperations(context), ...conversationOperations(context), ...messageOperations(context)

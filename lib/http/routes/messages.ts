@@ -2,10 +2,9 @@ import { Type } from '@sinclair/typebox'
 import { FinConversationNotFoundError } from '../../errors.js'
 import { Message, PostsOnlyMessage } from '../../schemas/models.js'
 import { CreateMessageRequest, GetMessagesQuery, PostsOnlyCreateMessageRequest, PostsOnlyGetMessagesRequest } from '../../schemas/requests.js'
-import { toNewMessage } from './message-input.js'
 import { defineOperation, type AnyOperationSpec, type RouteContext } from './operation.js'
 
-export function messageOperations ({ integration, storage, events, sanitize }: RouteContext): AnyOperationSpec[] {
+export function messageOperations ({ storage, writes }: RouteContext): AnyOperationSpec[] {
   async function getMessages (input: GetMessagesQuery): Promise<Message[]> {
     // An empty after_id means "from the start", like no after_id at all.
     const afterId = input.after_id === '' ? undefined : input.after_id
@@ -14,11 +13,9 @@ export function messageOperations ({ integration, storage, events, sanitize }: R
     return messages
   }
 
+  // The write path hosts use too (lib/writes/): same sanitizing, same events; Fin's own change is not echoed to it.
   async function createMessage (input: CreateMessageRequest): Promise<Message> {
-    const result = await storage.createMessage(input.conversation_id, toNewMessage(input, input.author, sanitize, 'body'))
-    if (result === null) throw new FinConversationNotFoundError(input.conversation_id)
-    if (result.created) events.emit('message.created', { integration, message: result.value })
-    return result.value
+    return writes.createMessage(input.conversation_id, input)
   }
 
   return [

@@ -8,6 +8,7 @@ import type { ResolvedRoute } from '../options.js'
 import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
 import type { AttributeLimits } from '../../storage/attributes.js'
 import type { FinStorage } from '../../storage/types.js'
+import type { FinWrites } from '../../writes/writes.js'
 
 /** What every operation's handlers work with. */
 export interface RouteContext {
@@ -17,6 +18,8 @@ export interface RouteContext {
   sanitize: (html: string) => string
   /** Bounds on stored attributes, passed to the storage with every attributes change; undefined: none. */
   attributeLimits: AttributeLimits | undefined
+  /** The integration's write path, for input the route's schema validated (Fin's own changes: no sync back). */
+  writes: FinWrites
 }
 
 export interface VariantSpec<Req extends TSchema, Res extends TSchema> {

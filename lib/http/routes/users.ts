@@ -1,10 +1,9 @@
 import { FinUserNotFoundError } from '../../errors.js'
 import { EndUser } from '../../schemas/models.js'
 import { CreateUserRequest, GetUserQuery, PostsOnlyGetUserRequest, UpdateUserRequest } from '../../schemas/requests.js'
-import { assertShallow } from '../validation.js'
 import { defineOperation, type AnyOperationSpec, type RouteContext } from './operation.js'
 
-export function userOperations ({ integration, storage, events, attributeLimits }: RouteContext): AnyOperationSpec[] {
+export function userOperations ({ storage, writes }: RouteContext): AnyOperationSpec[] {
   async function getUser (userId: string): Promise<EndUser> {
     const user = await storage.getUser(userId)
     if (user === null) throw new FinUserNotFoundError(userId)
@@ -12,17 +11,11 @@ export function userOperations ({ integration, storage, events, attributeLimits 
   }
 
   async function updateUser (input: UpdateUserRequest): Promise<EndUser> {
-    assertShallow(input.attributes, 'body/attributes')
-    const user = await storage.updateUser(input.user_id, { attributes: input.attributes, attributeLimits })
-    if (user === null) throw new FinUserNotFoundError(input.user_id)
-    events.emit('user.updated', { integration, user })
-    return user
+    return writes.updateUser(input.user_id, { attributes: input.attributes })
   }
 
   async function createUser (input: CreateUserRequest): Promise<EndUser> {
-    const { value, created } = await storage.createUser({ object_id: input.object_id, name: input.name, email: input.email })
-    if (created) events.emit('user.created', { integration, user: value })
-    return value
+    return writes.createUser(input)
   }
 
   return [

@@ -1,6 +1,6 @@
-import { FinEmptyMessageError } from '../../errors.js'
-import type { AttachmentInput, MessageVisibility } from '../../schemas/models.js'
-import type { NewMessage } from '../../storage/types.js'
+import { FinEmptyMessageError } from '../errors.js'
+import type { AttachmentInput, MessageVisibility } from '../schemas/models.js'
+import type { NewMessage } from '../storage/types.js'
 
 /** The message fields both variants and create_conversation's initial_message share. */
 export interface MessageInput {
