@@ -71,7 +71,8 @@ t.test('stale, future, tampered, missing or malformed: 401', async (t) => {
   for (const [name, request, detail] of cases) {
     const res = await request
     t.equal(res.statusCode, 401, name)
-    t.match(res.json(), { data: null, error: { type: 'urn:fastify-fin-helpdesk:error:FIN_ERR_INVALID_SIGNATURE', status: 401, detail } }, name)
+    t.same(Object.keys(res.json()), ['error'], `${name}: no data member`)
+    t.match(res.json(), { error: { type: 'urn:fastify-fin-helpdesk:error:FIN_ERR_INVALID_SIGNATURE', status: 401, detail } }, name)
   }
   const okNearEdge = await post(headers(sign(SECRET, SECONDS - 300, body), SECONDS - 300))
   t.equal(okNearEdge.statusCode, 201, '300 s old is within the default window')
@@ -147,14 +148,19 @@ t.test('the canonical query: repeated names sorted by value, empty and boolean v
 
 t.test('the replay stores: memory with the wall clock, Redis under the default prefix', async (t) => {
   const store = new MemoryReplayStore()
-  t.equal(store.remember('k', 60_000), true)
-  t.equal(store.remember('k', 60_000), false)
+  t.equal(store.firstSeen('k', 60_000), undefined)
+  const age = store.firstSeen('k', 60_000)
+  t.ok(age !== undefined && age >= 0 && age < 1000, `seen before: its age (${age} ms)`)
   t.equal(store.size, 1)
   const calls: unknown[][] = []
-  const redis = redisReplayStore({ set: async (...args) => { calls.push(args); return calls.length === 1 ? 'OK' : null } })
-  t.equal(await redis.remember('1:abc', 600_000), true)
-  t.equal(await redis.remember('1:abc', 600_000), false)
-  t.same(calls[0], ['fin-signature-seen-1:abc', '1', 'PX', 600_000, 'NX'])
+  const redis = redisReplayStore({
+    set: async (...args) => { calls.push(args); return calls.length === 1 ? 'OK' : null },
+    pttl: async (key) => { calls.push([key]); return calls.length === 3 ? 597_000 : -2 }
+  })
+  t.equal(await redis.firstSeen('1:abc', 600_000), undefined)
+  t.equal(await redis.firstSeen('1:abc', 600_000), 3_000, 'the age from the time left')
+  t.equal(await redis.firstSeen('1:abc', 600_000), 600_000, 'expired in between: as old as can be')
+  t.same(calls.slice(0, 3), [['fin-signature-seen-1:abc', '1', 'PX', 600_000, 'NX'], ['fin-signature-seen-1:abc', '1', 'PX', 600_000, 'NX'], ['fin-signature-seen-1:abc']])
 })
 
 t.test('bad signature options are refused at register time', async (t) => {
@@ -164,9 +170,9 @@ t.test('bad signature options are refused at register time', async (t) => {
     [{ secrets: ['ok', 42] }, /secrets must be non-empty strings/],
     [{ secrets: 'ok', tolerance: 0 }, /tolerance must be a positive number/],
     [{ secrets: 'ok', tolerance: Number.NaN }, /tolerance must be a positive number/],
-    [{ secrets: 'ok', replayStore: {} }, /replayStore must have a remember/],
+    [{ secrets: 'ok', replayStore: {} }, /replayStore must have a firstSeen/],
     [{ secrets: 'ok', redis: {} }, /redis must be an ioredis client/],
-    [{ secrets: 'ok', redis: { set: async () => 'OK' }, nameSpace: 42 }, /nameSpace must be a string/]
+    [{ secrets: 'ok', redis: { set: async () => 'OK', pttl: async () => 1 }, nameSpace: 42 }, /nameSpace must be a string/]
   ] as const) {
     const app = Fastify()
     app.register(finHelpdesk, { tokens: ['tok'], signature: signature as never })
@@ -177,11 +183,16 @@ t.test('bad signature options are refused at register time', async (t) => {
 
 t.test('a single secret as a string; Redis as the replay store through the plugin', async (t) => {
   const seen = new Set<string>()
-  const app = await build(t, { secrets: SECRET, redis: { set: async (key) => { if (seen.has(key)) return null; seen.add(key); return 'OK' } }, nameSpace: 'mine-' })
+  const redis = {
+    set: async (key: string) => { if (seen.has(key)) return null; seen.add(key); return 'OK' },
+    pttl: async () => 1000 // first seen long ago
+  }
+  const app = await build(t, { secrets: SECRET, redis, nameSpace: 'mine-' })
   const signature = sign(SECRET, SECONDS, body)
   t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(signature), payload: body })).statusCode, 201)
   const replay = await app.inject({ method: 'POST', url: '/create_user', headers: headers(signature), payload: body })
   t.equal(replay.statusCode, 401)
-  t.match(replay.json(), { error: { detail: 'this signature was already used (a replayed request)' } })
-  t.match([...seen], [/^mine-\d+:[\w-]{43}$/])
+  t.same(Object.keys(replay.json()), ['error'])
+  t.match(replay.json(), { error: { detail: 'this signature was already used more than 60 s ago (a replayed write)' } })
+  t.match([...seen], [/^mine-POST \/create_user \d+:[\w-]{43}$/])
 })
