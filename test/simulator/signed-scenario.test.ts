@@ -48,6 +48,11 @@ for (const variant of VARIANTS) {
     })
     const app = await buildHelpdesk(config, { level: 'info', stream: { write: (line: string) => { lines.push(JSON.parse(line) as LogLine) } } })
     t.teardown(() => app.close())
+    // What reaches the server, beside Fastify's own listener: each Fin request's path and signature.
+    const arrived: Array<{ url: string, signature: string | undefined }> = []
+    app.server.on('request', (request: { url?: string, headers: Record<string, string | string[] | undefined> }) => {
+      arrived.push({ url: request.url ?? '', signature: request.headers['x-fin-signature'] as string | undefined })
+    })
     const origin = await app.listen({ host: '127.0.0.1', port: 0 })
     const base = `${origin}/api/fin`
     sim = new FinSimulator({ baseUrl: base, oauth: { tokenUrl: `${base}/oauth/token`, ...OAUTH }, signingSecret: SIGNING_SECRET, variant })
@@ -83,11 +88,16 @@ for (const variant of VARIANTS) {
     const api = lines.filter((line) => line.msg === 'request' && line.url?.startsWith('/api/fin/') === true && !line.url.startsWith('/api/fin/oauth/'))
     t.ok(api.length >= 30, `${api.length} Fin API requests`)
     t.same(api.filter((line) => line.statusCode! >= 400).map((line) => `${line.method} ${line.url} ${line.statusCode}`), [], 'none refused')
+    // Each first sync: get_conversation then get_messages, one signature for both, and both answered (none refused).
+    const [readConversation, readMessages] = variant === 'standard' ? ['/api/fin/conversation?', '/api/fin/messages?'] : ['/api/fin/get_conversation', '/api/fin/get_messages']
+    const shared = arrived.filter((request, i) => request.url.startsWith(readConversation) && arrived[i + 1]?.url.startsWith(readMessages) === true && arrived[i + 1]?.signature === request.signature)
+    t.ok(shared.length >= conversations.length, `${shared.length} syncs whose two reads carried one signature`)
+    t.ok(shared.every((request) => /^[0-9a-f]{64}$/.test(request.signature ?? '')), 'signed')
     if (variant === 'standard') {
       for (const id of conversations) {
         const urls = api.map((line) => `${line.method} ${line.url}`)
         const read = urls.indexOf(`GET /api/fin/conversation?conversation_id=${id}`)
-        t.equal(urls[read + 1], `GET /api/fin/messages?conversation_id=${id}`, 'the first sync: the same query twice, the same signature: both answered')
+        t.equal(urls[read + 1], `GET /api/fin/messages?conversation_id=${id}`, 'the first sync: the same query twice')
       }
     }
   })
