@@ -22,13 +22,14 @@ interface LogLine { msg?: string, method?: string, url?: string, statusCode?: nu
 for (const variant of VARIANTS) {
   t.test(`${variant}: Fin's standard scenario against the example helpdesk with signing and OAuth on`, async (t) => {
     // Fin's webhook server first (the helpdesk needs its URL), then the helpdesk, then Fin's client of it.
-    let sim: FinSimulator | undefined
+    const fin: { sim?: FinSimulator } = {}
     const refused: string[] = []
     const syncs: Array<Promise<void>> = []
     const receiver = new FinWebhookReceiver({
       ...WEBHOOK,
       onRefused: (problem) => { refused.push(problem) },
       onEvent: (event) => {
+        const sim = fin.sim
         if (event.event_type === null && sim?.conversations().includes(event.conversation_id) === true) syncs.push(sim.sync(event.conversation_id))
       }
     })
@@ -55,7 +56,7 @@ for (const variant of VARIANTS) {
     })
     const origin = await app.listen({ host: '127.0.0.1', port: 0 })
     const base = `${origin}/api/fin`
-    sim = new FinSimulator({ baseUrl: base, oauth: { tokenUrl: `${base}/oauth/token`, ...OAUTH }, signingSecret: SIGNING_SECRET, variant })
+    const sim = fin.sim = new FinSimulator({ baseUrl: base, oauth: { tokenUrl: `${base}/oauth/token`, ...OAUTH }, signingSecret: SIGNING_SECRET, variant })
     const consoleReply = async (conversationId: string, body: string) => {
       const res = await fetch(`${origin}/console/conversations/${conversationId}/messages`, {
         method: 'POST', headers: { authorization: `Bearer ${CONSOLE_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body })
