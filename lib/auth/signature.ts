@@ -6,8 +6,11 @@ import { isReplay, MemoryReplayStore, redisReplayStore, type FinReplayRedis, typ
 export type { FinReplayRedis, FinReplayStore } from './replay.js'
 export { MemoryReplayStore, redisReplayStore } from './replay.js'
 
+/** The shortest HMAC key accepted (the same minimum as static tokens: lib/auth/options.ts). */
+const MIN_SIGNING_SECRET_LENGTH = 16
+
 export interface FinSignatureOptions {
-  /** HMAC keys from the Fin deployment settings; several at once for rotation. */
+  /** HMAC keys from the Fin deployment settings, each at least 16 characters; several at once for rotation. */
   secrets: string | string[]
   /** How far X-Fin-Request-Timestamp may be from now, either way, in seconds. @default 300 */
   tolerance?: number
@@ -109,8 +112,9 @@ export interface ResolvedSignatureOptions {
 /** Checks and completes `signature`, at register time; never changes its input. */
 export function resolveSignatureOptions (options: FinSignatureOptions): ResolvedSignatureOptions {
   const secrets = [options.secrets].flat()
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new FinOptionsError('signature.secrets must be non-empty strings')
+  if (secrets.length === 0) throw new FinOptionsError('signature.secrets must list at least one secret')
+  if (secrets.some((s) => typeof s !== 'string' || s.length < MIN_SIGNING_SECRET_LENGTH)) {
+    throw new FinOptionsError(`signature.secrets must have at least ${MIN_SIGNING_SECRET_LENGTH} characters each`)
   }
   const tolerance = options.tolerance ?? 300
   if (!(tolerance > 0)) throw new FinOptionsError('signature.tolerance must be a positive number of seconds')

@@ -7,7 +7,7 @@ import { RAW_BODY, rawBody } from '../../lib/auth/raw-body.js'
 const NOW = Date.parse('2026-03-01T12:00:00Z')
 const SECONDS = Math.floor(NOW / 1000)
 const SECRET = 'signing-secret-one'
-const AUTH = { authorization: 'Bearer tok' }
+const AUTH = { authorization: 'Bearer tok-0123456789abcdef' }
 
 /**
  * The signature of `{timestamp}:{payload}`, through signFinRequest. The payload is given as written (a raw body, or a
@@ -21,7 +21,7 @@ function sign (secret: string, timestamp: number, payload: string, encoding: 'he
 async function build (t: Test, signature: Partial<NonNullable<FinHelpdeskPluginOptions['signature']>> = {}, extra: Partial<FinHelpdeskPluginOptions> = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(finHelpdesk, { tokens: ['tok'], signature: { secrets: [SECRET], now: () => NOW, ...signature }, ...extra })
+  await app.register(finHelpdesk, { tokens: ['tok-0123456789abcdef'], signature: { secrets: [SECRET], now: () => NOW, ...signature }, ...extra })
   await app.ready()
   return app
 }
@@ -82,8 +82,8 @@ t.test('stale, future, tampered, missing or malformed: 401', async (t) => {
 })
 
 t.test('rotation: any configured secret; the window is configurable; the canonical form replaceable', async (t) => {
-  const app = await build(t, { secrets: ['new-secret', SECRET], tolerance: 10, canonicalQuery: (request) => new URLSearchParams(request.query as Record<string, string>).toString() })
-  t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign('new-secret', SECONDS, body)), payload: body })).statusCode, 201)
+  const app = await build(t, { secrets: ['new-secret-0123456789abcdef', SECRET], tolerance: 10, canonicalQuery: (request) => new URLSearchParams(request.query as Record<string, string>).toString() })
+  t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign('new-secret-0123456789abcdef', SECONDS, body)), payload: body })).statusCode, 201)
   t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS, body)), payload: body })).statusCode, 201)
   t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS - 11, body), SECONDS - 11), payload: body })).statusCode, 401)
   const res = await app.inject({ url: '/agents?b=2&a=1', headers: { ...AUTH, 'x-fin-request-timestamp': String(SECONDS), 'x-fin-signature': sign(SECRET, SECONDS, 'b=2&a=1') } })
@@ -104,7 +104,7 @@ t.test('raw body capture leaves the host\'s own routes alone', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   app.post('/host', async (request) => ({ body: request.body, raw: (request as { finRawBody?: unknown }).finRawBody ?? rawBody(request) ?? null }))
-  await app.register(finHelpdesk, { prefix: '/fin', tokens: ['tok'], signature: { secrets: [SECRET] } })
+  await app.register(finHelpdesk, { prefix: '/fin', tokens: ['tok-0123456789abcdef'], signature: { secrets: [SECRET] } })
   const res = await app.inject({ method: 'POST', url: '/host', payload: { a: 1 } })
   t.same(res.json(), { body: { a: 1 }, raw: null })
   t.notOk(app.hasRequestDecorator('finRawBody'), 'no decorator at the host level')
@@ -165,17 +165,19 @@ t.test('the replay stores: memory with the wall clock, Redis under the default p
 
 t.test('bad signature options are refused at register time', async (t) => {
   for (const [signature, message] of [
-    [{ secrets: [] }, /secrets must be non-empty strings/],
-    [{ secrets: '' }, /secrets must be non-empty strings/],
-    [{ secrets: ['ok', 42] }, /secrets must be non-empty strings/],
-    [{ secrets: 'ok', tolerance: 0 }, /tolerance must be a positive number/],
-    [{ secrets: 'ok', tolerance: Number.NaN }, /tolerance must be a positive number/],
-    [{ secrets: 'ok', replayStore: {} }, /replayStore must have a firstSeen/],
-    [{ secrets: 'ok', redis: {} }, /redis must be an ioredis client/],
-    [{ secrets: 'ok', redis: { set: async () => 'OK', pttl: async () => 1 }, nameSpace: 42 }, /nameSpace must be a string/]
+    [{ secrets: [] }, /^Invalid fastify-fin-helpdesk options: signature\.secrets must list at least one secret$/],
+    [{ secrets: '' }, /^Invalid fastify-fin-helpdesk options: signature\.secrets must have at least 16 characters each$/],
+    [{ secrets: 'k' }, /^Invalid fastify-fin-helpdesk options: signature\.secrets must have at least 16 characters each$/],
+    [{ secrets: ['ok-0123456789abcdef', '0123456789abcde'] }, /signature\.secrets must have at least 16 characters each/],
+    [{ secrets: ['ok-0123456789abcdef', 42] }, /signature\.secrets must have at least 16 characters each/],
+    [{ secrets: 'ok-0123456789abcdef', tolerance: 0 }, /tolerance must be a positive number/],
+    [{ secrets: 'ok-0123456789abcdef', tolerance: Number.NaN }, /tolerance must be a positive number/],
+    [{ secrets: 'ok-0123456789abcdef', replayStore: {} }, /replayStore must have a firstSeen/],
+    [{ secrets: 'ok-0123456789abcdef', redis: {} }, /redis must be an ioredis client/],
+    [{ secrets: 'ok-0123456789abcdef', redis: { set: async () => 'OK', pttl: async () => 1 }, nameSpace: 42 }, /nameSpace must be a string/]
   ] as const) {
     const app = Fastify()
-    app.register(finHelpdesk, { tokens: ['tok'], signature: signature as never })
+    app.register(finHelpdesk, { tokens: ['tok-0123456789abcdef'], signature: signature as never })
     await t.rejects(Promise.resolve(app.ready()), { code: 'FIN_ERR_OPTIONS', message }, JSON.stringify(signature))
     await app.close()
   }

@@ -27,7 +27,7 @@ async function stalledRequest (port: number, feed: (write: (s: string) => void) 
 
 t.test('a stalled or trickling body is cut off by requestTimeout, checked on Node\'s own interval (real socket)', async (t) => {
   const timeouts = { request: 1000, connection: 5000, checkInterval: 250 }
-  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'fin-token', FIN_DB_PATH: join(dir, 'stall.db') }), false, timeouts)
+  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'fin-token-0123456789abcdef', FIN_DB_PATH: join(dir, 'stall.db') }), false, timeouts)
   t.teardown(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
   const port = (app.server.address() as { port: number }).port

@@ -40,7 +40,7 @@ for (const [mode, standard] of cases) {
   t.test(`a helpdesk answering ${mode === 'echo' ? 'what it was sent' : mode}: the checks fail, none throws`, async (t) => {
     const url = await junk(t, mode)
     for (const variant of ['standard', 'posts-only'] as const) {
-      const report = await runConformance({ baseUrl: url, token: 't', variant, signingSecret: 'secret' })
+      const report = await runConformance({ baseUrl: url, token: 't', variant, signingSecret: 'secret-0123456789abcdef' })
       t.equal(exitCode(report), 1, variant)
       t.ok(report.failed >= 40, `${variant}: ${report.failed} failed`)
       t.equal(report.checks.length, report.passed + report.failed + report.warnings, `${variant}: every check is counted`)
