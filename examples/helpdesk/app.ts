@@ -98,7 +98,7 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     rateLimit: config.rateLimit === 0 ? false : { ...(config.rateLimit === undefined ? {} : { max: config.rateLimit }), redis },
     notify: config.notify === undefined ? undefined : { ...config.notify, outbox, lease: config.notifyLease },
     oauth: config.oauth,
-    // With Redis (several processes), a signature seen by one process is a replay on all.
+    // With Redis (several processes), a signed write seen by one process is known to all (replays refused).
     signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets, redis }
   })
   // Before the console: the inbox follows the console's writes with a hook that must see its routes.

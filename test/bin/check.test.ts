@@ -114,7 +114,7 @@ t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and c
   const conversationId = await Promise.race([named, run.then(() => undefined)])
   t.ok(conversationId, 'the CLI named the conversation to change')
   await new Promise((resolve) => setTimeout(resolve, 1500))
-  await fetch(`${origin}/console/conversations/${conversationId}/messages`, { method: 'POST', headers: { authorization: 'Bearer console', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body: 'A human here.' }) })
+  await fetch(`${origin}/console/conversations/${conversationId}/messages`, { method: 'POST', headers: { authorization: 'Bearer console-0123456789abcdef', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body: 'A human here.' }) })
   const result = await run
   t.equal(result.code, 0, result.stdout.split('\n').filter((l) => l.startsWith('FAILED') || l.startsWith('   ')).join('\n'))
   t.match(result.stdout, /^ok {7}error {3}webhook\.received: /m)
