@@ -18,7 +18,7 @@ async function stalledRequest (port: number, feed: (write: (s: string) => void) 
   let answer = ''
   socket.on('data', (chunk: Buffer) => { answer += chunk.toString() })
   socket.on('error', () => {})
-  socket.write('POST /api/fin/user HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer fin-token\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":')
+  socket.write('POST /api/fin/user HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer fin-token-0123456789abcdef\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":')
   const timer = feed((s) => socket.write(s))
   await new Promise<void>((resolve) => socket.once('close', () => resolve()))
   clearInterval(timer)

@@ -136,7 +136,7 @@ t.test('SIGTERM lets in-flight requests finish: nothing processed goes unanswere
 
 t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatures required', async (t) => {
   const helpdesk = await startHelpdesk(t, {
-    FIN_DB_PATH: join(dir, 'oauth', 'helpdesk.db'), FIN_OAUTH_CLIENTS: 'fin:fin-client-secret-0123', FIN_OAUTH_TOKEN_TTL: '120', FIN_SIGNING_SECRET: 'sig-old,sig-new'
+    FIN_DB_PATH: join(dir, 'oauth', 'helpdesk.db'), FIN_OAUTH_CLIENTS: 'fin:fin-client-secret-0123', FIN_OAUTH_TOKEN_TTL: '120', FIN_SIGNING_SECRET: 'sig-old-0123456789abcdef,sig-new-0123456789abcdef'
   })
   t.match(helpdesk.output(), /OAuth: +http:\/\/127\.0\.0\.1:\d+\/api\/fin\/oauth\/token for fin/)
   const token = await fetch(`${helpdesk.base}/oauth/token`, {
@@ -149,7 +149,7 @@ t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatur
   t.equal(expiresIn, 120)
   const unsigned = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}` } })
   t.equal(unsigned.status, 401, 'unsigned requests are refused')
-  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, ...signFinRequest({ secret: 'sig-new' }) } })
+  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, ...signFinRequest({ secret: 'sig-new-0123456789abcdef' }) } })
   t.equal(signed.status, 200, 'a signed request with an OAuth token passes')
   helpdesk.child.kill('SIGTERM')
   t.equal(await helpdesk.exited, 0)
