@@ -12,9 +12,11 @@ const USAGE = `Usage: fin-helpdesk-check --url <base> (--token <t> | --token-url
 Runs the conformance checks of the Fin Custom Helpdesk API against a live helpdesk, as Fin calls it (signed with
 --signing-secret, OAuth client credentials with --token-url): every operation and answer, round trips, idempotency,
 object_id conflicts, after_id, order, handover, messages and attachments, sanitizing, tokens, signatures, error
-shapes, hostile ids and bad input. Each check is an error (Fin's traffic would fail) or a warning (the reference is
-not followed, Fin copes). Creates test data marked "[fin-helpdesk-check]".
-Exits 1 when an error check fails (or a warning, with --strict), 2 on bad arguments.`
+shapes, hostile ids and bad input. A failed check is an error (the reference requires it, or Fin's traffic would
+fail) or a warning (the reference is silent, Fin copes); a check with nothing to look at is "not checked".
+Creates test data marked "[fin-helpdesk-check]".
+Exits 0 when no error check fails; 1 when one does (or a warning, with --strict); 2 when nothing could be checked:
+bad arguments, the helpdesk unreachable, or Fin's credentials refused (one line on stderr says which).`
 
 /** Where the CLI writes. */
 export interface CliOutput {
@@ -82,11 +84,13 @@ export async function runCheckCli (argv: string[], out: CliOutput = { stdout: (t
 
   const print = (result: CheckResult): void => {
     if (args.json === true) return
-    const status = result.ok ? 'ok' : result.severity === 'error' ? 'FAILED' : 'WARNING'
-    let text = `${status.padEnd(8)} ${result.severity.padEnd(7)} ${result.id}: ${result.name}\n`
-    if (!result.ok) {
-      text += `         sent:     ${result.sent}\n         expected: ${result.expected}\n         got:      ${result.actual}\n`
-      if (result.hint !== undefined) text += `         hint:     ${result.hint}\n`
+    const status = result.status === 'ok' ? 'ok' : result.status === 'not checked' ? 'not checked' : result.severity === 'error' ? 'FAILED' : 'WARNING'
+    const indent = ' '.repeat(12)
+    let text = `${status.padEnd(11)} ${result.severity.padEnd(7)} ${result.id}: ${result.name}\n`
+    if (result.status === 'not checked') text += `${indent}because: ${result.actual}\n`
+    if (result.status === 'failed') {
+      text += `${indent}sent:     ${result.sent}\n${indent}expected: ${result.expected}\n${indent}got:      ${result.actual}\n`
+      if (result.hint !== undefined) text += `${indent}hint:     ${result.hint}\n`
     }
     out.stdout(text)
   }
@@ -99,10 +103,12 @@ export async function runCheckCli (argv: string[], out: CliOutput = { stdout: (t
     paths,
     webhook: webhookPort === undefined ? undefined : { port: webhookPort, integrationId: args['integration-id']!, webhookKey: args['webhook-key']!, timeout: Number(args['webhook-timeout'] ?? 120) * 1000 },
     onResult: print,
-    onNotice: (message: string) => { if (args.json !== true) out.stdout(`...      ${message}\n`) }
+    onNotice: (message: string) => { if (args.json !== true) out.stdout(`...         ${message}\n`) }
   })
   if (args.junit !== undefined) writeFileSync(args.junit, toJUnit(report, { strict: args.strict }))
   if (args.json === true) out.stdout(`${JSON.stringify(report, null, 2)}\n`)
-  else out.stdout(`\n${report.passed} passed, ${report.failed} failed, ${report.warnings} warnings${args.strict === true ? ' (--strict: warnings fail)' : ''}\n`)
+  // Nothing was checked: one line, not a failure per check.
+  if (report.stopped !== undefined) out.stderr(`fin-helpdesk-check: nothing checked: ${report.stopped.message}\n`)
+  else if (args.json !== true) out.stdout(`\n${report.passed} passed, ${report.failed} failed, ${report.warnings} warnings, ${report.notChecked} not checked${args.strict === true ? ' (--strict: warnings fail)' : ''}\n`)
   return exitCode(report, args.strict)
 }

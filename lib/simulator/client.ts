@@ -47,6 +47,8 @@ export interface FinResponse {
   /** The payload: the body (standard) or `data` of the envelope (POST-only). */
   data: unknown
   text: string
+  /** The response headers (e.g. Retry-After on a 429). */
+  headers: Headers
 }
 
 /**
@@ -129,7 +131,7 @@ export class FinClient {
       let parsed: unknown
       try { parsed = text === '' ? undefined : JSON.parse(text) } catch { parsed = undefined }
       const data = this.variant === 'posts-only' && parsed !== null && typeof parsed === 'object' ? (parsed as { data?: unknown }).data : parsed
-      return { status: res.status, body: parsed, data, text }
+      return { status: res.status, body: parsed, data, text, headers: res.headers }
     }
     if (init.token !== undefined || init.authorization !== undefined) return send(init.token ?? undefined)
     const first = await send(await this.#currentToken())

@@ -1,16 +1,20 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createServer } from 'node:net'
 import Fastify from 'fastify'
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import t from 'tap'
 import { runCheckCli } from '../../lib/bin/check-cli.js'
 import { OPERATIONS } from '../../lib/operations.js'
 import type { CheckReport } from '../../lib/simulator/index.js'
+import { exampleHelpdesk } from '../fixtures/example-helpdesk.js'
 
 // fin-helpdesk-check's arguments and its failures: each bad argument exits 2 naming it with the usage, a helpdesk
-// that is not there fails every check (exit 1), and a crash of the CLI itself exits 2 from the bin.
+// that is not there or refuses the credentials stops the run in one line (exit 2), and a crash of the CLI itself
+// exits 2 from the bin.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'fin-check-args-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -22,20 +26,20 @@ async function cli (args: string[]): Promise<{ code: number, stdout: string, std
   return { code, stdout, stderr }
 }
 
-/** A port nothing listens on. */
-async function closedPort (): Promise<number> {
-  const probe = Fastify()
-  await probe.listen({ host: '127.0.0.1', port: 0 })
-  const port = (probe.server.address() as { port: number }).port
-  await probe.close()
-  return port
+/** The URL of a helpdesk that is gone: a server closed before use, whose port nothing here listens on again. */
+async function goneUrl (): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return `http://127.0.0.1:${port}/api/fin`
 }
 
 t.test('--help prints the usage and exits 0', async (t) => {
   const res = await cli(['--help'])
   t.equal(res.code, 0)
   t.match(res.stdout, /^Usage: fin-helpdesk-check --url <base>/)
-  t.match(res.stdout, /Exits 1 when an error check fails \(or a warning, with --strict\), 2 on bad arguments\.\n$/)
+  t.match(res.stdout, /Exits 0 when no error check fails; 1 when one does \(or a warning, with --strict\); 2 when nothing could be checked:\nbad arguments, the helpdesk unreachable, or Fin's credentials refused \(one line on stderr says which\)\.\n$/)
   t.equal(res.stderr, '')
 })
 
@@ -58,29 +62,46 @@ t.test('bad arguments exit 2, naming each problem, then the usage', async (t) =>
     const res = await cli(args)
     t.equal(res.code, 2, name)
     t.match(res.stderr, stderr, name)
-    t.match(res.stderr, /\n\nUsage: fin-helpdesk-check --url <base>.*\n[^]*2 on bad arguments\.\n$/, `${name}: the usage follows`)
+    t.match(res.stderr, /\n\nUsage: fin-helpdesk-check --url <base>.*\n[^]*one line on stderr says which\)\.\n$/, `${name}: the usage follows`)
     t.equal(res.stdout, '', `${name}: nothing on stdout`)
   }
-  const nullPaths = await cli(['--url', `http://127.0.0.1:${await closedPort()}`, '--token', 't', '--paths', paths('null.json', 'null'), '--json'])
-  t.equal(nullPaths.code, 1, '--paths holding null: no renamed paths, the checks run')
+  const gone = await goneUrl()
+  const nullPaths = await cli(['--url', gone, '--token', 't', '--paths', paths('null.json', 'null'), '--json'])
+  t.equal(nullPaths.code, 2, '--paths holding null: no renamed paths; the run starts and stops at the unreachable URL')
+  t.equal(nullPaths.stderr, `fin-helpdesk-check: nothing checked: cannot reach ${gone}/agents: connect ECONNREFUSED ${new URL(gone).host}\n`, 'not the usage: the arguments were fine')
 })
 
-t.test('an unreachable helpdesk: every check fails with the connection error, exit 1; --json prints only the report', async (t) => {
-  const url = `http://127.0.0.1:${await closedPort()}/api/fin`
+t.test('an unreachable helpdesk: one line on stderr, nothing else, exit 2; --json prints the stopped report; --junit one <error>', async (t) => {
+  const url = await goneUrl()
+  const line = `fin-helpdesk-check: nothing checked: cannot reach ${url}/agents: connect ECONNREFUSED ${new URL(url).host}\n`
   const text = await cli(['--url', url, '--token', 't', '--strict'])
-  t.equal(text.code, 1)
-  t.match(text.stdout, /^FAILED {3}error {3}agents\.list: get_agents lists the agents, with the fields Fin needs\n {9}sent: {5}-\n {9}expected: a completed exchange\n {9}got: {6}error: fetch failed\n/m)
-  t.match(text.stdout, /\n\d+ passed, [1-9]\d* failed, \d+ warnings \(--strict: warnings fail\)\n$/)
-  const json = await cli(['--url', url, '--token', 't', '--json'])
-  t.equal(json.code, 1)
-  const report = JSON.parse(json.stdout) as CheckReport
-  t.ok(report.failed > report.passed, 'most checks fail')
-  t.equal(report.checks.filter((check) => !check.ok && check.severity === 'error').every((check) => /^(error: fetch failed|not run: )/.test(check.actual)), true, 'each failure is the connection error or a check not run')
-  t.match(report.checks[0], { id: 'agents.list', ok: false, actual: 'error: fetch failed' })
-  t.notOk(json.stdout.includes('...      '), 'no notices in JSON mode')
+  t.equal(text.code, 2)
+  t.equal(text.stderr, line)
+  t.equal(text.stdout, '', 'no check reported: none could look at anything')
+  const junit = join(dir, 'unreachable.xml')
+  const json = await cli(['--url', url, '--token', 't', '--json', '--junit', junit])
+  t.equal(json.code, 2)
+  t.equal(json.stderr, line)
+  t.same(JSON.parse(json.stdout) as CheckReport, { passed: 0, failed: 0, warnings: 0, notChecked: 0, stopped: { reason: 'unreachable', message: line.slice('fin-helpdesk-check: nothing checked: '.length, -1) }, checks: [] })
+  const xml = readFileSync(junit, 'utf8')
+  t.equal(XMLValidator.validate(xml), true)
+  const suite = (new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as { testsuites: { testsuite: { tests: string, errors: string, testcase: { name: string, error: { type: string, message: string } } } } }).testsuites.testsuite
+  t.match(suite, { tests: '1', errors: '1', testcase: { name: 'preflight: the helpdesk answers the first call', error: { type: 'unreachable', message: /^cannot reach / } } })
 })
 
-t.test('--token-url: the token endpoint is asked first; refused, every check reports it', async (t) => {
+t.test('a refused token: one line naming it, exit 2', async (t) => {
+  const { base } = await exampleHelpdesk(t)
+  const res = await cli(['--url', base, '--token', 'wrong'])
+  t.equal(res.code, 2)
+  t.equal(res.stdout, '')
+  t.equal(res.stderr, `fin-helpdesk-check: nothing checked: ${base}/agents refuses the token: HTTP 401\n`)
+  const signed = await exampleHelpdesk(t, { FIN_SIGNING_SECRET: 'sign-0123456789-0123456789abcdef' })
+  const unsigned = await cli(['--url', signed.base, '--token', 'tok-Example-0123456789abcdef', '--signing-secret', 'not-the-secret'])
+  t.equal(unsigned.code, 2)
+  t.equal(unsigned.stderr, `fin-helpdesk-check: nothing checked: ${signed.base}/agents refuses the token (or their signature: check --signing-secret): HTTP 401\n`)
+})
+
+t.test('--token-url: the token endpoint is asked first; refused, the run stops in one line', async (t) => {
   const asked: string[] = []
   const oauth = Fastify()
   oauth.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
@@ -91,14 +112,15 @@ t.test('--token-url: the token endpoint is asked first; refused, every check rep
   t.teardown(() => oauth.close())
   const origin = await oauth.listen({ host: '127.0.0.1', port: 0 })
   const res = await cli(['--url', origin, '--token-url', `${origin}/oauth/token`, '--client-id', 'fin', '--client-secret', 'secret', '--json'])
-  t.equal(res.code, 1)
-  t.match(JSON.parse(res.stdout).checks[0], { id: 'agents.list', ok: false, actual: 'error: token endpoint answered 401' })
-  t.equal(asked[0], `Basic ${Buffer.from('fin:secret').toString('base64')}`)
+  t.equal(res.code, 2)
+  t.match(JSON.parse(res.stdout), { stopped: { reason: 'refused', message: 'the token endpoint answered 401: it refuses the OAuth client credentials' }, checks: [] })
+  t.equal(res.stderr, 'fin-helpdesk-check: nothing checked: the token endpoint answered 401: it refuses the OAuth client credentials\n')
+  t.same(asked, [`Basic ${Buffer.from('fin:secret').toString('base64')}`], 'asked once')
 })
 
 t.test('the bin: a crash of the CLI (an unwritable --junit) exits 2 with the error on stderr', async (t) => {
   const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
-  const url = `http://127.0.0.1:${await closedPort()}`
+  const url = await goneUrl()
   const child = spawn(process.execPath, [...loader, 'lib/bin/check.ts', '--url', url, '--token', 't', '--variant', 'posts-only', '--junit', join(dir, 'missing-dir', 'report.xml')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })

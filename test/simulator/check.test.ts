@@ -6,7 +6,7 @@ import { ManualClock } from '../fixtures/clock.js'
 import { exampleHelpdesk } from '../fixtures/example-helpdesk.js'
 import { VARIANTS, type Variant } from '../fixtures/client.js'
 
-const failedErrors = (report: CheckReport): string[] => report.checks.filter((c) => !c.ok && c.severity === 'error').map((c) => c.id)
+const failedErrors = (report: CheckReport): string[] => report.checks.filter((c) => c.status === 'failed' && c.severity === 'error').map((c) => c.id)
 
 for (const variant of VARIANTS) {
   t.test(`${variant}: no check fails with an error on the example helpdesk`, async (t) => {
@@ -19,6 +19,20 @@ for (const variant of VARIANTS) {
   })
 }
 
+t.test('five runs in a row against the example app give the same report, its failed-authentication limit filled by the bad-token probes', async (t) => {
+  // The example's own limits: 20 failed authentications a minute per IP (FIN_RATE_LIMIT 0 lifts only the per-client one).
+  const { base } = await exampleHelpdesk(t)
+  const reports: CheckReport[] = []
+  for (let run = 0; run < 5; run++) reports.push(await runConformance({ baseUrl: base, token: 'tok-Example-0123456789abcdef' }))
+  const outline = (report: CheckReport) => report.checks.map((c) => `${c.id} ${c.status} ${c.severity}`)
+  for (let run = 1; run < 5; run++) t.same(outline(reports[run]!), outline(reports[0]!), `run ${run + 1} reports what run 1 did`)
+  t.same(reports.map((report) => exitCode(report)), [0, 0, 0, 0, 0])
+  // The limit was reached: the last run's probes were answered 429 with Retry-After, and that counts as refused.
+  const probes = ['auth.no-token', 'auth.wrong-token', 'auth.token-prefix', 'auth.token-suffix', 'auth.token-case', 'auth.other-scheme']
+  t.same(reports[0]!.checks.filter((c) => probes.includes(c.id)).map((c) => c.actual.slice(0, 8)), probes.map(() => 'HTTP 401'))
+  t.same(reports[4]!.checks.filter((c) => probes.includes(c.id)).map((c) => [c.status, c.actual.slice(0, 8)]), probes.map(() => ['ok', 'HTTP 429']))
+})
+
 t.test('a signed helpdesk with OAuth is checked end to end: signatures, stale and tampered requests, token refresh', async (t) => {
   for (const variant of VARIANTS) {
     const { base } = await exampleHelpdesk(t, { FIN_SIGNING_SECRET: 'sign-0123456789-0123456789abcdef', FIN_OAUTH_CLIENTS: 'fin:fin-secret-0123456789' })
@@ -29,7 +43,8 @@ t.test('a signed helpdesk with OAuth is checked end to end: signatures, stale an
       t.match(report.checks.find((c) => c.id === id), { ok: true, severity: 'error' }, `${variant}: ${id} ran and passed`)
     }
     const unsignedClient = await runConformance({ baseUrl: base, oauth, variant })
-    t.match(unsignedClient.checks.find((c) => c.id === 'agents.list'), { ok: false, actual: /^HTTP 401/ }, 'without the secret, Fin\'s calls are refused')
+    t.same(unsignedClient, { passed: 0, failed: 0, warnings: 0, notChecked: 0, stopped: { reason: 'refused', message: `${base}/${variant === 'posts-only' ? 'get_agents' : 'agents'} refuses the OAuth client credentials: HTTP 401` }, checks: [] }, 'without the secret, Fin\'s calls are refused: nothing checked')
+    t.equal(exitCode(unsignedClient), 2)
   }
 })
 
@@ -48,7 +63,7 @@ const onSendReplace = (app: FastifyInstance, when: (url: string, status: number)
   app.addHook('onSend', async (request, reply, payload) => (typeof payload === 'string' && when(request.url, reply.statusCode) ? replace(payload) : payload))
 }
 
-const cases: Array<{ name: string, variant: Variant, expect: string, options?: Partial<FinHelpdeskPluginOptions>, hack?: (app: FastifyInstance) => void }> = [
+const cases: Array<{ name: string, variant: Variant, expect: string, warning?: boolean, options?: Partial<FinHelpdeskPluginOptions>, hack?: (app: FastifyInstance) => void }> = [
   {
     name: 'a wrong field name',
     variant: 'standard',
@@ -82,9 +97,10 @@ const cases: Array<{ name: string, variant: Variant, expect: string, options?: P
     })
   },
   {
-    name: 'a wrong error shape',
+    name: 'a wrong error shape (the reference documents none: a warning)',
     variant: 'posts-only',
     expect: 'errors.problem',
+    warning: true,
     hack: (app) => onSendReplace(app, (url, status) => url.endsWith('/get_user') && status === 404, () => '{"message":"no such user"}')
   },
   {
@@ -100,9 +116,9 @@ for (const c of cases) {
   t.test(`the checker fails, naming the check, on a helpdesk with ${c.name}`, async (t) => {
     const base = await broken(t, c.variant, c.options ?? {}, c.hack)
     const report = await runConformance({ baseUrl: base, token: 'tok-Example-0123456789abcdef', variant: c.variant })
-    const failed = failedErrors(report)
+    const failed = report.checks.filter((check) => check.status === 'failed' && check.severity === (c.warning === true ? 'warning' : 'error')).map((check) => check.id)
     t.ok(failed.includes(c.expect), `failed: ${JSON.stringify(failed)}`)
-    t.equal(exitCode(report), 1)
+    t.equal(exitCode(report, c.warning), 1)
   })
 }
 
@@ -142,4 +158,14 @@ t.test('oauth.refresh fails when a token the helpdesk never issued is taken with
   t.match(report.checks.find((c) => c.id === 'oauth.token'), { ok: true })
   t.match(report.checks.find((c) => c.id === 'oauth.refresh'), { ok: false, severity: 'error', actual: /^0 token\(s\) fetched, then HTTP 200/ })
   t.equal(exitCode(report), 1)
+})
+
+t.test('the sanitizing probe refused with a 4xx is as good as cleaned; a 5xx on it is an error', async (t) => {
+  for (const [status, expected] of [[400, { status: 'ok', actual: 'refused: HTTP 400' }], [500, { status: 'failed', severity: 'error', actual: /^HTTP 500: / }]] as const) {
+    const base = await broken(t, 'standard', {}, (app) => app.addHook('preValidation', async (request, reply) => {
+      if (JSON.stringify(request.body ?? '').includes('<script')) return reply.code(status).send({ statusCode: status, code: 'REFUSED', error: 'Refused', message: 'markup refused' })
+    }))
+    const report = await runConformance({ baseUrl: base, token: 'tok-Example-0123456789abcdef' })
+    for (const id of ['sanitize.script', 'sanitize.event-attributes', 'sanitize.javascript-urls', 'sanitize.headings']) t.match(report.checks.find((c) => c.id === id), expected, `${status}: ${id}`)
+  }
 })

@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises'
 import { Type } from '@sinclair/typebox'
 import t from 'tap'
+import { parse } from 'yaml'
+import { Message, PostsOnlyMessage } from '../../lib/schemas/models.js'
 import { compareShape } from '../../lib/simulator/checks/shape.js'
 
 // compareShape: how the checker tells a payload's differences from the reference, in plain words.
@@ -69,4 +72,27 @@ t.test('anyOf: the branch that fits best; the same finding once', async (t) => {
 
 t.test('an answer with nothing where an object is needed says so (a POST-only answer without its data envelope)', async (t) => {
   t.same(compareShape(Type.Object({ id: Type.String() }), undefined), [{ severity: 'error', text: 'the answer is nothing; Fin needs an object' }])
+})
+
+t.test('message authors: the agent alias is `alias` in both variants, as the reference has it (`alias_name` is for POST-only get_agents)', async (t) => {
+  const reference = parse(await readFile(new URL('../../docs/reference/fin-api.yaml', import.meta.url), 'utf8')) as { components: { schemas: Record<string, { properties: Record<string, { oneOf?: Array<{ $ref: string }> }> }> } }
+  const schemas = reference.components.schemas
+  const authorAgent = (message: string): string[] => {
+    const ref = schemas[message]!.properties.author!.oneOf!.map((branch) => branch.$ref.split('/').pop()!).find((name) => name.includes('Agent'))!
+    return Object.keys(schemas[ref]!.properties)
+  }
+  // The reference: get_messages authors are EndUser or Agent in both variants (POST-only documents the author as "any").
+  t.ok(authorAgent('Message').includes('alias'))
+  t.ok(authorAgent('PostsOnlyMessage').includes('alias'))
+  t.notOk(authorAgent('PostsOnlyMessage').includes('alias_name'))
+  t.ok(Object.keys(schemas.PostsOnlyAgent!.properties).includes('alias_name'), 'get_agents in POST-only: alias_name')
+  // The checker reads them so: alias on an author is as documented; alias_name is not, in either variant.
+  const agent = { id: 'agt_1', user_type: 'agent', name: 'Fin', email: 'fin@example.com' }
+  const message = (author: object) => ({ id: 'm1', conversation_id: 'c1', message_type: 'comment', body: '<p>Hi</p>', author, visibility: 'public', created_at: '2025-10-27T14:35:00.000Z' })
+  for (const schema of [Message, PostsOnlyMessage]) {
+    t.same(compareShape(schema, message({ ...agent, alias: 'Support Fin' }), 'the message'), [])
+    t.same(compareShape(schema, message({ ...agent, alias_name: 'Support Fin' }), 'the message'), [
+      { severity: 'warning', text: 'author.alias_name is not in the reference; it looks like author.alias, which Fin reads', hint: 'rename alias_name to alias' }
+    ])
+  }
 })

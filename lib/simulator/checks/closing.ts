@@ -1,13 +1,15 @@
 // Checks over everything seen during the run (envelopes, the reference's shapes), and the helpdesk's webhook.
 import { FinWebhookReceiver, type WebhookRequest } from '../webhook-receiver.js'
-import type { CheckDefinition, ObjectKind } from './context.js'
+import { NotRun, type CheckContext, type CheckDefinition, type ObjectKind } from './context.js'
 
 function referenceCheck (kind: ObjectKind, what: string): CheckDefinition {
   return {
     id: `${kind}.reference`,
     severity: 'warning',
+    why: 'what Fin copes with: a field the reference does not have (Fin ignores it), a null where it types an optional object, a sent field not returned',
     name: `${what} as the reference has them: no null for an object, no unknown fields, what was sent comes back`,
     async run (ctx) {
+      if (ctx.compared[kind] === 0) throw new NotRun(`no ${kind} was answered to compare with the reference`)
       const found = ctx.findings[kind]
       const first = found[0]
       return {
@@ -25,9 +27,11 @@ export const closingChecks: CheckDefinition[] = [
   {
     id: 'envelope.data',
     severity: 'error',
+    why: 'POST-only answers are { data, error } envelopes and Fin reads data (reference: api-posts-only)',
     name: 'every success is wrapped as { "data": … } (no error member, or null)',
     variant: 'posts-only',
     async run (ctx) {
+      if (ctx.successes === 0) throw new NotRun('no 2xx answer to look at')
       const first = ctx.envelopeProblems[0]
       return { ok: first === undefined, sent: first?.sent ?? 'every request of the run', expected: 'a { data } envelope on each 2xx', actual: first?.actual ?? 'as expected' }
     }
@@ -39,19 +43,22 @@ export const closingChecks: CheckDefinition[] = [
 ]
 
 /** Waits for one webhook from the helpdesk (the person running the check makes a change meanwhile). */
-async function receiveWebhook (options: { port: number, integrationId: string, webhookKey: string, timeout?: number }, notice: () => void): Promise<WebhookRequest | undefined> {
+async function receiveWebhook (options: { port: number, integrationId: string, webhookKey: string, timeout?: number }, notice: (url: string) => void): Promise<WebhookRequest | undefined> {
   let settle: (request: WebhookRequest | undefined) => void = () => {}
   const arrived = new Promise<WebhookRequest | undefined>((resolve) => { settle = resolve })
   // Every request counts, right or wrong: the checks below say what is wrong with it.
   const receiver = new FinWebhookReceiver({ ...options, onRequest: (request, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end('{}'); settle(request); return true } })
-  await receiver.listen()
-  notice()
+  notice(await receiver.listen())
   const timer = setTimeout(() => settle(undefined), options.timeout ?? 120_000)
   const request = await arrived
   clearTimeout(timer)
   await receiver.close()
   return request
 }
+
+const WEBHOOK_WHY = 'the helpdesk tells Fin of a change by POSTing { conversation_id } to /custom_helpdesk_conversation_event/{integration_id} with X-Webhook-Key (reference: webhooks)'
+const webhookUnless = (ctx: CheckContext): string | undefined =>
+  ctx.options.webhook === undefined ? 'no webhook port given (--webhook-port)' : ctx.conversationId === undefined ? 'needs a conversation, which an earlier check could not create' : undefined
 
 export function webhookChecks (): CheckDefinition[] {
   const path = (integrationId: string) => `/custom_helpdesk_conversation_event/${encodeURIComponent(integrationId)}`
@@ -60,10 +67,11 @@ export function webhookChecks (): CheckDefinition[] {
       id: 'webhook.received',
       severity: 'error',
       name: 'the helpdesk notifies Fin of a change, at the path with the integration id',
-      when: (ctx) => ctx.options.webhook !== undefined && ctx.conversationId !== undefined,
+      why: WEBHOOK_WHY,
+      unless: webhookUnless,
       async run (ctx) {
         const options = ctx.options.webhook!
-        const request = await ctx.once('webhook', () => receiveWebhook(options, () => ctx.options.onNotice?.(`Waiting for the helpdesk's sync webhook on port ${options.port}: make a change to conversation ${ctx.conversationId} in the helpdesk (e.g. reply as an agent).`)))
+        const request = await ctx.once('webhook', () => receiveWebhook(options, (url) => ctx.options.onNotice?.(`Waiting for the helpdesk's sync webhook at ${url}: make a change to conversation ${ctx.conversationId} in the helpdesk (e.g. reply as an agent).`)))
         const expected = `POST ${path(options.integrationId)}`
         if (request === undefined) return { ok: false, sent: '(waiting)', expected, actual: 'nothing arrived within the timeout' }
         return { ok: request.method === 'POST' && request.path === path(options.integrationId), sent: '(waiting)', expected, actual: `${request.method} ${request.path}` }
@@ -73,7 +81,8 @@ export function webhookChecks (): CheckDefinition[] {
       id: 'webhook.key',
       severity: 'error',
       name: 'the webhook carries X-Webhook-Key',
-      when: (ctx) => ctx.options.webhook !== undefined && ctx.conversationId !== undefined,
+      why: WEBHOOK_WHY,
+      unless: webhookUnless,
       async run (ctx) {
         const request = ctx.need(await ctx.once<WebhookRequest | undefined>('webhook', async () => undefined), 'a webhook')
         const key = request.headers['x-webhook-key']
@@ -84,7 +93,8 @@ export function webhookChecks (): CheckDefinition[] {
       id: 'webhook.body',
       severity: 'error',
       name: 'the webhook body is { conversation_id } of the changed conversation',
-      when: (ctx) => ctx.options.webhook !== undefined && ctx.conversationId !== undefined,
+      why: WEBHOOK_WHY,
+      unless: webhookUnless,
       async run (ctx) {
         const request = ctx.need(await ctx.once<WebhookRequest | undefined>('webhook', async () => undefined), 'a webhook')
         const body = request.body as { conversation_id?: unknown, event_type?: unknown } | undefined

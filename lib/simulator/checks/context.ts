@@ -22,6 +22,8 @@ export interface Outcome {
   expected: string
   actual: string
   hint?: string
+  /** A failure lighter than the check's severity (e.g. a 2xx where a 4xx was wanted, when only a 5xx is an error). */
+  severity?: Severity
 }
 
 export interface WebhookCheckOptions {
@@ -32,7 +34,7 @@ export interface WebhookCheckOptions {
   timeout?: number
 }
 
-/** Thrown when a check cannot run because an earlier one did not give it what it needs. */
+/** Thrown when a check has nothing to look at (an earlier one did not create what it needs): it is "not checked". */
 export class NotRun extends Error {}
 
 /** The objects the reference describes, for the warnings gathered from every answer. */
@@ -51,8 +53,12 @@ export class CheckContext {
   readonly messageIds: string[] = []
   /** Soft findings per object kind, for the `*.reference` warnings. */
   readonly findings: Record<ObjectKind, Array<Finding & { sent: string }>> = { agent: [], user: [], conversation: [], message: [] }
+  /** Answers of the right shape compared with the reference, per object kind: none, and `*.reference` saw nothing. */
+  readonly compared: Record<ObjectKind, number> = { agent: 0, user: 0, conversation: 0, message: 0 }
   /** POST-only successes that were not a `{ data }` envelope. */
   readonly envelopeProblems: Array<{ sent: string, actual: string }> = []
+  /** POST-only successes seen: none means `envelope.data` saw nothing. */
+  successes = 0
   readonly #memo = new Map<string, Promise<unknown>>()
 
   constructor (readonly client: FinClient, readonly options: { signingSecret?: string, webhook?: WebhookCheckOptions, onNotice?: (message: string) => void } = {}) {
@@ -71,6 +77,7 @@ export class CheckContext {
     const sent = `${method} ${path}${method === 'GET' || shown === '' ? '' : ' '}${shorten(shown, 160)}`
     const res = await this.client.call(operation, input, init)
     if (this.posts && res.status >= 200 && res.status < 300) {
+      this.successes++
       const body = res.body as Rec | undefined
       const bad = body === undefined || body === null || typeof body !== 'object' || !('data' in body)
         ? 'no { data } envelope'
@@ -103,7 +110,10 @@ export class CheckContext {
       }
     }
     for (const f of findings) if (f.severity === 'warning') this.findings[kind].push({ ...f, sent })
-    return findings.filter((f) => f.severity === 'error')
+    const errors = findings.filter((f) => f.severity === 'error')
+    // An answer of the wrong shape (its check fails) is not one the `*.reference` check can say is fine.
+    if (errors.length === 0) this.compared[kind]++
+    return errors
   }
 }
 
@@ -120,16 +130,40 @@ export function answered (res: FinResponse, max = 160): string {
 export const is2xx = (status: number): boolean => status >= 200 && status < 300
 export const is4xx = (status: number): boolean => status >= 400 && status < 500
 
+/** A refusal: 401 or 403; or 429 with Retry-After (a helpdesk limiting failed authentications refuses that way too). */
+export const isRefusal = (res: FinResponse): boolean => res.status === 401 || res.status === 403 || (res.status === 429 && res.headers.has('retry-after'))
+
+/** A failure below 500 weighs a warning: only a 5xx (or no answer) is an error. */
+export const lighter = (res: { status: number }): Pick<Outcome, 'severity'> => (res.status < 500 ? { severity: 'warning' } : {})
+
+/**
+ * For input a helpdesk may refuse or take (the reference sets no rule): a 5xx is an error (the helpdesk broke), a 2xx
+ * where this project answers a 4xx is a warning, a 4xx is what was wanted.
+ */
+export function survived (res: Exchange, expected = 'HTTP 4xx (a 2xx is a warning; a 5xx an error)'): Outcome {
+  return {
+    ok: is4xx(res.status),
+    sent: res.sent,
+    expected,
+    actual: answered(res, 120),
+    ...(res.status < 500 ? { severity: 'warning' as const } : {})
+  }
+}
 /** One row of the check table. */
 export interface CheckDefinition {
   id: string
+  /** The weight of a failure. */
   severity: Severity
+  /** Set when a lesser failure (e.g. a 2xx where a 4xx was wanted, a 5xx being the error) is reported as a warning. */
+  lesser?: 'warning'
+  /** Why that severity, in one line: the reference's rule it enforces, or the choice it is. */
+  why: string
   /** What the check wants, in a sentence. */
   name: string
-  /** Only in this variant. */
+  /** Only in this variant (in the other it does not exist, and is not listed). */
   variant?: FinVariantName
-  /** Only when this holds (e.g. a signing secret was given). */
-  when?: (ctx: CheckContext) => boolean
+  /** Why it cannot be checked in this run (e.g. no signing secret given), or undefined when it can. */
+  unless?: (ctx: CheckContext) => string | undefined
   run: (ctx: CheckContext) => Promise<Outcome>
 }
 

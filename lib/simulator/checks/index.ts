@@ -2,12 +2,12 @@ import { FinClient, type FinClientOptions } from '../client.js'
 import { closingChecks, webhookChecks } from './closing.js'
 import { CheckContext, NotRun, type CheckDefinition, type WebhookCheckOptions } from './context.js'
 import { objectChecks } from './objects.js'
-import { summarize, type CheckReport, type CheckResult } from './report.js'
+import { summarize, type CheckReport, type CheckResult, type CheckStop } from './report.js'
 import { ruleChecks } from './rules.js'
 import { badInputChecks, securityChecks } from './security.js'
 
 export { TEST_DATA_MARK } from './context.js'
-export { exitCode, type CheckReport, type CheckResult, type Severity } from './report.js'
+export { exitCode, type CheckReport, type CheckResult, type CheckStop, type Severity } from './report.js'
 export { toJUnit } from './junit.js'
 
 /**
@@ -33,22 +33,64 @@ export interface ConformanceOptions extends FinClientOptions {
  */
 export async function runConformance (options: ConformanceOptions): Promise<CheckReport> {
   const client = new FinClient(options)
+  const stopped = await preflight(client)
+  if (stopped !== undefined) return summarize([], stopped)
   const ctx = new CheckContext(client, { signingSecret: options.signingSecret, webhook: options.webhook, onNotice: options.onNotice })
   const results: CheckResult[] = []
   for (const check of CHECKS) {
     if (check.variant !== undefined && check.variant !== client.variant) continue
-    if (check.when !== undefined && !check.when(ctx)) continue
+    const base = { id: check.id, name: check.name, severity: check.severity }
     let result: CheckResult
     try {
-      const outcome = await check.run(ctx)
-      result = { id: check.id, name: check.name, severity: check.severity, ...outcome }
+      const reason = check.unless?.(ctx)
+      if (reason !== undefined) throw new NotRun(reason)
+      const { severity, ...outcome } = await check.run(ctx)
+      // A lesser failure weighs a warning only where the check says so (its `lesser`).
+      result = { ...base, ...outcome, status: outcome.ok ? 'ok' : 'failed', ...(outcome.ok || severity === undefined || check.lesser === undefined ? {} : { severity }) }
     } catch (err) {
-      const notRun = err instanceof NotRun
-      result = { id: check.id, name: check.name, severity: check.severity, ok: false, sent: '-', expected: 'a completed exchange', actual: notRun ? `not run: ${err.message}` : `error: ${(err as Error).message}` }
+      result = err instanceof NotRun
+        ? { ...base, status: 'not checked', ok: false, sent: '-', expected: '-', actual: err.message }
+        : { ...base, status: 'failed', ok: false, sent: '-', expected: 'a completed exchange', actual: `error: ${describeError(err)}` }
     }
-    if (result.hint === undefined || result.ok) delete result.hint
+    if (result.hint === undefined || result.status !== 'failed') delete result.hint
     results.push(result)
     options.onResult?.(result)
   }
   return summarize(results)
+}
+
+/**
+ * One call before the checks, as Fin's first (get_agents, after a token with OAuth): an unreachable helpdesk, or
+ * credentials it refuses, stop the run in one line. Otherwise every check would fail for the same reason.
+ */
+async function preflight (client: FinClient): Promise<CheckStop | undefined> {
+  const { url } = client.url('getAgents')
+  const credentials = client.usesOAuth ? 'the OAuth client credentials' : 'the token'
+  const signed = client.signs ? ' (or their signature: check --signing-secret)' : ''
+  try {
+    await client.token()
+  } catch (err) {
+    const message = describeError(err)
+    return message.startsWith('token endpoint answered')
+      ? { reason: 'refused', message: `the ${message}: it refuses ${credentials}` }
+      : { reason: 'unreachable', message: `cannot reach the token endpoint: ${message}` }
+  }
+  try {
+    const res = await client.call('getAgents')
+    if (res.status === 401 || res.status === 403) return { reason: 'refused', message: `${url} refuses ${credentials}${signed}: HTTP ${res.status}` }
+    // Also how a helpdesk answers a wrong token once its failed-authentication limit is reached.
+    if (res.status === 429 && res.headers.has('retry-after')) return { reason: 'refused', message: `${url} answers 429 (too many requests or failed authentications from here): try again in ${res.headers.get('retry-after')} seconds` }
+  } catch (err) {
+    return { reason: 'unreachable', message: `cannot reach ${url}: ${describeError(err)}` }
+  }
+  return undefined
+}
+
+/** An error in a line: fetch's "fetch failed" with its cause (e.g. connect ECONNREFUSED 127.0.0.1:9). */
+function describeError (err: unknown): string {
+  const error = err as Error & { cause?: Error & { code?: string, errors?: Error[] } }
+  const cause = error.cause
+  if (cause === undefined) return error.message
+  const detail = cause.message !== '' ? cause.message : cause.errors?.[0]?.message ?? cause.code ?? String(cause)
+  return error.message === 'fetch failed' ? detail : `${error.message}: ${detail}`
 }

@@ -15,6 +15,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'agents.list',
     severity: 'error',
+    why: 'Fin lists the agents at setup to pick the one it writes as; POST-only agents require id, user_type, name and email (reference: getAgents)',
     name: 'get_agents lists the agents, with the fields Fin needs',
     async run (ctx) {
       const res = await ctx.call('getAgents')
@@ -29,6 +30,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'user.create',
     severity: 'error',
+    why: "Fin creates the Messenger's end-user with create_user (reference: createUser answers 201 and the EndUser)",
     name: 'create_user creates the end-user and answers it',
     async run (ctx) {
       const input = { name: `${TEST_DATA_MARK} Test User`, email: `fin-helpdesk-check+${ctx.run}@example.invalid`, object_id: ctx.mark('user') }
@@ -44,6 +46,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'user.idempotent',
     severity: 'error',
+    why: "object_id is Intercom's id, the reference's way to deduplicate; Fin retries a failed sync job up to 5 times (reference FAQ)",
     name: 'create_user with an object_id already used answers the same user',
     async run (ctx) {
       const user = ctx.need(ctx.user, 'a user (create_user)')
@@ -55,6 +58,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'user.get',
     severity: 'error',
+    why: 'Fin reads the end-user on every sync (reference: getUser)',
     name: 'get_user returns the user created',
     async run (ctx) {
       const user = ctx.need(ctx.user, 'a user (create_user)')
@@ -69,6 +73,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'user.update',
     severity: 'error',
+    why: 'Fin writes end-user attributes with update_user (reference: updateUser)',
     name: 'update_user stores the attributes sent and answers the user',
     async run (ctx) {
       const user = ctx.need(ctx.user, 'a user (create_user)')
@@ -83,6 +88,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'conversation.create',
     severity: 'error',
+    why: 'the answer must carry the new conversation and its message, for Fin to map them (reference: createConversation)',
     name: 'create_conversation answers { conversation, message }',
     async run (ctx) {
       const user = ctx.need(ctx.user, 'a user (create_user)')
@@ -110,6 +116,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'conversation.idempotent',
     severity: 'error',
+    why: "object_id is Intercom's id, the reference's way to deduplicate; Fin retries a failed sync job up to 5 times (reference FAQ)",
     name: 'create_conversation with an object_id already used answers the same conversation',
     async run (ctx) {
       const conversation = ctx.need(ctx.conversation, 'a conversation (create_conversation)')
@@ -123,6 +130,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'conversation.get',
     severity: 'error',
+    why: 'Fin reads the conversation on every sync; id, status and user are required (reference: getConversation)',
     name: 'get_conversation returns the conversation with its end-user',
     async run (ctx) {
       const conversation = ctx.need(ctx.conversation, 'a conversation (create_conversation)')
@@ -138,6 +146,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'message.create',
     severity: 'error',
+    why: "Fin's replies reach the helpdesk through create_message (reference: createMessage answers 201 and the Message)",
     name: 'create_message stores Fin\'s replies and answers each message',
     async run (ctx) {
       const expected = 'HTTP 201 (or 200) and the new message, three times'
@@ -156,6 +165,7 @@ export const objectChecks: CheckDefinition[] = [
   {
     id: 'messages.order',
     severity: 'error',
+    why: 'Fin adds the messages it has not seen in the order listed and sends the last as after_id (reference: getMessages)',
     name: 'get_messages lists every message of the conversation, oldest first',
     async run (ctx) {
       const conversationId = ctx.need(ctx.conversationId, 'a conversation')

@@ -1,6 +1,6 @@
 // The rules Fin depends on beyond shapes: after_id, idempotency, object_id conflicts, handover, the
 // body-or-attachment rule, https attachments, and the HTML Fin renders.
-import { answered, is2xx, is4xx, TEST_DATA_MARK, type CheckContext, type CheckDefinition, type Exchange, type Rec } from './context.js'
+import { answered, is2xx, is4xx, lighter, TEST_DATA_MARK, type CheckContext, type CheckDefinition, type Exchange, type Rec } from './context.js'
 import { reply } from './objects.js'
 
 const ids = (res: Exchange): string[] => (Array.isArray(res.data) ? (res.data as Rec[]).map((m) => m?.id) : [])
@@ -13,10 +13,10 @@ async function listed (ctx: CheckContext): Promise<Exchange> {
 /** The sanitizing probe: one message with each kind of markup Fin's rules remove or rewrite, read back as stored. */
 const HOSTILE_HTML = `<p>${TEST_DATA_MARK} markup</p><script>alert("fin-check")</script><img src="https://example.invalid/x.png" onerror="alert(1)"><a href="javascript:alert(1)">link</a><h3>Third level</h3>`
 
-async function sanitized (ctx: CheckContext): Promise<{ sent: string, body: string | undefined, problem?: string }> {
+async function sanitized (ctx: CheckContext): Promise<{ sent: string, body: string | undefined, status?: number, problem?: string }> {
   return ctx.once('sanitize', async () => {
     const created = await ctx.call('createMessage', reply(ctx, HOSTILE_HTML))
-    if (!is2xx(created.status)) return { sent: created.sent, body: undefined, problem: answered(created) }
+    if (!is2xx(created.status)) return { sent: created.sent, body: undefined, status: created.status, problem: answered(created) }
     const id = (created.data as Rec).id
     const list = await listed(ctx)
     const stored = Array.isArray(list.data) ? (list.data as Rec[]).find((m) => m?.id === id) : undefined
@@ -24,16 +24,22 @@ async function sanitized (ctx: CheckContext): Promise<{ sent: string, body: stri
   })
 }
 
-function sanitizeCheck (id: string, name: string, expected: string, broken: (body: string) => string | undefined): CheckDefinition {
+const SANITIZE_WHY = 'the reference lists the HTML Fin renders and is silent on what a helpdesk does with other markup: removing it is this project\'s choice (a stored script endangers the helpdesk\'s agents, not Fin); a 5xx on it is an error'
+
+function sanitizeCheck (id: string, name: string, expected: string, broken: (body: string) => string | undefined, why = SANITIZE_WHY): CheckDefinition {
   return {
     id,
     severity: 'error',
+    lesser: 'warning',
+    why,
     name,
     async run (ctx) {
       const probe = await sanitized(ctx)
-      if (probe.body === undefined) return { ok: false, sent: probe.sent, expected, actual: probe.problem ?? 'the message was not listed' }
+      // Refusing the markup outright stores nothing: as good as cleaning it.
+      if (probe.status !== undefined && is4xx(probe.status)) return { ok: true, sent: probe.sent, expected, actual: `refused: HTTP ${probe.status}` }
+      if (probe.body === undefined) return { ok: false, sent: probe.sent, expected, actual: probe.problem ?? 'the message was not listed', ...lighter({ status: probe.status ?? 200 }) }
       const problem = broken(probe.body)
-      return { ok: problem === undefined, sent: probe.sent, expected, actual: problem === undefined ? 'as expected' : `stored as ${JSON.stringify(probe.body.slice(0, 240))}: ${problem}`, hint: 'clean message HTML to what Fin renders (p, h1, h2, b, i, a, img, br, code, ul, ol, li)' }
+      return { ok: problem === undefined, sent: probe.sent, expected, actual: problem === undefined ? 'as expected' : `stored as ${JSON.stringify(probe.body.slice(0, 240))}: ${problem}`, hint: 'clean message HTML to what Fin renders (p, h1, h2, b, i, a, img, br, code, ul, ol, li)', severity: 'warning' }
     }
   }
 }
@@ -42,6 +48,7 @@ export const ruleChecks: CheckDefinition[] = [
   {
     id: 'messages.after-id',
     severity: 'error',
+    why: 'filtering on after_id is optional, so the whole list is allowed; fewer messages lose some for Fin (reference: getMessages)',
     name: 'get_messages with after_id lists the messages after it (or every message)',
     async run (ctx) {
       const all = ctx.messageIds
@@ -56,6 +63,7 @@ export const ruleChecks: CheckDefinition[] = [
   {
     id: 'messages.after-id-unknown',
     severity: 'error',
+    why: 'after_id is the last message Fin saw and Fin skips what it has: an empty list for an id the helpdesk does not know loses messages (reference: getMessages)',
     name: 'get_messages with an after_id the helpdesk does not know lists every message',
     async run (ctx) {
       const all = ctx.messageIds
@@ -68,6 +76,7 @@ export const ruleChecks: CheckDefinition[] = [
   {
     id: 'message.idempotent',
     severity: 'error',
+    why: "object_id is Intercom's id, the reference's way to deduplicate; Fin retries a failed sync job up to 5 times (reference FAQ)",
     name: 'create_message with an object_id already used answers the same message and stores nothing new',
     async run (ctx) {
       const input = reply(ctx, `<p>${TEST_DATA_MARK} once</p>`)
@@ -83,6 +92,7 @@ export const ruleChecks: CheckDefinition[] = [
   {
     id: 'message.idempotent-concurrent',
     severity: 'error',
+    why: "Fin's retries and a poll racing a webhook sync can send one create twice at once; object_id deduplicates (reference FAQ)",
     name: '10 identical create_message at once store one message',
     async run (ctx) {
       const input = reply(ctx, `<p>${TEST_DATA_MARK} burst</p>`)
@@ -99,7 +109,9 @@ export const ruleChecks: CheckDefinition[] = [
   {
     id: 'object-id.conflict',
     severity: 'error',
-    name: 'an object_id already used in another conversation is refused with 409',
+    lesser: 'warning',
+    why: 'the reference is silent on an object_id reused across conversations and Fin never does it (its object_ids are Intercom\'s ids): 409 is this project\'s choice (a warning); a 5xx is an error',
+    name: 'an object_id already used in another conversation is refused with 409 (this project\'s choice)',
     async run (ctx) {
       const user = ctx.need(ctx.user, 'a user')
       const input = reply(ctx, `<p>${TEST_DATA_MARK} first use</p>`)
@@ -112,12 +124,13 @@ export const ruleChecks: CheckDefinition[] = [
       if (!is2xx(first.status) || typeof otherId !== 'string') ctx.need(undefined, 'a message and a second conversation')
       if (typeof (first.data as Rec | undefined)?.id === 'string') ctx.messageIds.push((first.data as Rec).id)
       const reuse = await ctx.call('createMessage', { ...reply(ctx, `<p>${TEST_DATA_MARK} reused</p>`), conversation_id: otherId, object_id: objectId })
-      return { ok: reuse.status === 409, sent: reuse.sent, expected: `HTTP 409: object_id ${objectId} already names a message of conversation ${ctx.conversationId}`, actual: answered(reuse), hint: 'object_ids are Intercom\'s ids: the same one in another conversation is a conflict, not a retry' }
+      return { ok: reuse.status === 409, sent: reuse.sent, expected: `HTTP 409: object_id ${objectId} already names a message of conversation ${ctx.conversationId}`, actual: answered(reuse), hint: 'a choice, not a rule of the API: Fin never reuses an object_id in another conversation', ...lighter(reuse) }
     }
   },
   {
     id: 'conversation.handover',
     severity: 'error',
+    why: 'Fin hands over with update_conversation and assignee_id null (reference: updateConversation, FAQ): refused, no human ever joins',
     name: 'update_conversation with assignee_id null hands over: 200, nobody assigned',
     async run (ctx) {
       const conversationId = ctx.need(ctx.conversationId, 'a conversation')
@@ -134,6 +147,7 @@ export const ruleChecks: CheckDefinition[] = [
   {
     id: 'message.empty-refused',
     severity: 'error',
+    why: 'a message needs a body, an attachment or both: a completely empty one is not allowed (reference: createMessage, FAQ)',
     name: 'a message without body or attachment is refused with a 4xx',
     async run (ctx) {
       const res = await ctx.call('createMessage', reply(ctx, '', { attachments: [] }))
@@ -143,6 +157,7 @@ export const ruleChecks: CheckDefinition[] = [
   {
     id: 'message.attachment-only',
     severity: 'error',
+    why: 'a message may be attachments only, body null or "" (reference FAQ): Fin sends them',
     name: 'a message with an attachment and no body is accepted',
     async run (ctx) {
       const res = await ctx.call('createMessage', reply(ctx, ctx.posts ? null : '', { attachments: [{ url: 'https://example.invalid/fin-helpdesk-check.pdf', filetype: 'pdf', filename: `${TEST_DATA_MARK} file.pdf` }] }))
@@ -153,6 +168,7 @@ export const ruleChecks: CheckDefinition[] = [
   {
     id: 'message.https-attachments',
     severity: 'error',
+    why: 'an attachment url must be HTTPS (reference: Attachment.url)',
     name: 'an attachment whose url is not https is refused with a 4xx',
     async run (ctx) {
       const res = await ctx.call('createMessage', reply(ctx, `<p>${TEST_DATA_MARK} http file</p>`, { attachments: [{ url: 'http://example.invalid/plain.pdf', filetype: 'pdf', filename: 'plain.pdf' }] }))
@@ -165,6 +181,7 @@ export const ruleChecks: CheckDefinition[] = [
     (body) => (/<[^>]*\son[a-z]+\s*=/i.test(body) ? 'an event attribute is still there' : undefined)),
   sanitizeCheck('sanitize.javascript-urls', 'javascript: URLs in a message body are removed', 'no javascript: URL in the stored body',
     (body) => (/javascript:/i.test(body) ? 'a javascript: URL is still there' : undefined)),
-  sanitizeCheck('sanitize.headings', 'h3-h6 in a message body are shown as h2', '<h2>Third level</h2> in the stored body, no <h3>',
-    (body) => (/<h[3-6]/i.test(body) ? 'an <h3> is still there' : /<h2[^>]*>\s*Third level\s*<\/h2>/i.test(body) ? undefined : 'the heading is gone'))
+  sanitizeCheck('sanitize.headings', 'h3-h6 in a message body are stored as h2', '<h2>Third level</h2> in the stored body, no <h3>',
+    (body) => (/<h[3-6]/i.test(body) ? 'an <h3> is still there' : /<h2[^>]*>\s*Third level\s*<\/h2>/i.test(body) ? undefined : 'the heading is gone'),
+    'Fin itself shows h3-h6 as h2 (reference: MessageBodyHtml): storing them as h2, so the helpdesk shows what Fin shows, is this project\'s choice; a 5xx on it is an error')
 ]
