@@ -21,6 +21,6 @@ export async function buildBasicApp ({ token }: BasicAppOptions): Promise<Fastif
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const app = await buildBasicApp({ token: process.env.FIN_API_TOKEN ?? 'change-me' })
+  const app = await buildBasicApp({ token: process.env.FIN_API_TOKEN ?? 'change-me-to-32-random-bytes' })
   await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 3000) })
 }

@@ -5,6 +5,9 @@ export const OPERATIONS = [
 ] as const
 export type OperationName = typeof OPERATIONS[number]
 
+/** The operations that only read: repeating one changes nothing. */
+export const READ_OPERATIONS: ReadonlySet<OperationName> = new Set(['getUser', 'getAgents', 'getConversation', 'getMessages'])
+
 export type HttpMethod = 'GET' | 'PUT' | 'POST'
 
 /** Standard variant: documented default method and path of each operation. */

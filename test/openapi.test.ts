@@ -185,7 +185,7 @@ t.test('the generated OpenAPI document matches the reference', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(fastifySwagger, { openapi: { openapi: '3.1.0', info: { title: 'test', version: '1' }, components: { securitySchemes: { BearerAuth: { type: 'http', scheme: 'bearer' } } } } })
-  await app.register(finHelpdesk, { tokens: ['t'] })
+  await app.register(finHelpdesk, { tokens: ['t-0123456789abcdef'] })
   await app.ready()
   const ourDoc = app.swagger() as Schema
 
@@ -229,7 +229,7 @@ t.test('the generated document claims no email or uri format for fields accepted
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(fastifySwagger, { openapi: { openapi: '3.1.0', info: { title: 'test', version: '1' }, components: { securitySchemes: { BearerAuth: { type: 'http', scheme: 'bearer' } } } } })
-  await app.register(finHelpdesk, { tokens: ['t'] })
+  await app.register(finHelpdesk, { tokens: ['t-0123456789abcdef'] })
   await app.ready()
   const formats: string[] = []
   const walk = (node: unknown, path: string): void => {
@@ -243,7 +243,7 @@ t.test('the generated document claims no email or uri format for fields accepted
   t.same(formats, [], 'no field claims a format the plugin does not check')
 
   // The fields really are unvalidated: what is accepted comes back as sent.
-  const created = await app.inject({ method: 'POST', url: '/user', headers: { authorization: 'Bearer t' }, payload: { name: 'Jane', email: 'jane at example' } })
+  const created = await app.inject({ method: 'POST', url: '/user', headers: { authorization: 'Bearer t-0123456789abcdef' }, payload: { name: 'Jane', email: 'jane at example' } })
   t.equal(created.statusCode, 201)
   t.match(created.json(), { email: 'jane at example' })
 })

@@ -45,7 +45,9 @@ t.test('any operation\'s path can be renamed, in either variant', async (t) => {
 t.test('bad options throw FIN_ERR_OPTIONS at register time', async (t) => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['no auth', {}, /tokens.*verifyToken/],
-    ['empty token', { tokens: [''] }, /non-empty/],
+    ['empty token', { tokens: [''] }, /^Invalid fastify-fin-helpdesk options: tokens must have at least 16 characters each$/],
+    ['short token (FIN_API_TOKEN=x)', { tokens: ['x'] }, /^Invalid fastify-fin-helpdesk options: tokens must have at least 16 characters each$/],
+    ['15 characters', { tokens: [TOKEN, '0123456789abcde'] }, /tokens must have at least 16 characters each/],
     ['bad variant', { tokens: [TOKEN], variant: 'graphql' }, /variant/],
     ['unknown operation', { tokens: [TOKEN], paths: { standard: { deleteUser: '/x' } } }, /deleteUser is not an operation/],
     ['path without slash', { tokens: [TOKEN], paths: { standard: { getUser: 'user' } } }, /must start with/],
@@ -81,8 +83,8 @@ t.test('two integrations on one app (two brands): own prefix, storage, tokens an
   t.teardown(() => app.close())
   const brandA = new MemoryStorage()
   const brandB = new MemoryStorage()
-  await app.register(finHelpdesk, { name: 'brand-a', prefix: '/a/fin', tokens: ['token-a'], storage: brandA })
-  await app.register(finHelpdesk, { name: 'brand-b', prefix: '/b/fin', tokens: ['token-b'], storage: brandB, variant: 'posts-only' })
+  await app.register(finHelpdesk, { name: 'brand-a', prefix: '/a/fin', tokens: ['token-a-0123456789abcdef'], storage: brandA })
+  await app.register(finHelpdesk, { name: 'brand-b', prefix: '/b/fin', tokens: ['token-b-0123456789abcdef'], storage: brandB, variant: 'posts-only' })
   await app.ready()
   t.same(app.fin.names(), ['brand-a', 'brand-b'])
   t.equal(app.fin.get('brand-a').prefix, '/a/fin')
@@ -93,15 +95,15 @@ t.test('two integrations on one app (two brands): own prefix, storage, tokens an
   app.fin.get('brand-a').events.on('user.created', ({ integration }) => { seen.push(`a:${integration}`) })
   app.fin.get('brand-b').events.on('user.created', ({ integration }) => { seen.push(`b:${integration}`) })
 
-  const a = await app.inject({ method: 'POST', url: '/a/fin/user', headers: { authorization: 'Bearer token-a' }, payload: { name: 'A' } })
-  const b = await app.inject({ method: 'POST', url: '/b/fin/create_user', headers: { authorization: 'Bearer token-b' }, payload: { name: 'B' } })
+  const a = await app.inject({ method: 'POST', url: '/a/fin/user', headers: { authorization: 'Bearer token-a-0123456789abcdef' }, payload: { name: 'A' } })
+  const b = await app.inject({ method: 'POST', url: '/b/fin/create_user', headers: { authorization: 'Bearer token-b-0123456789abcdef' }, payload: { name: 'B' } })
   t.equal(a.statusCode, 201)
   t.equal(b.statusCode, 201)
   t.same(seen, ['a:brand-a', 'b:brand-b'], 'each integration\'s events are its own')
   t.ok(await brandA.getUser(a.json().id))
   t.equal(await brandA.getUser(b.json().data.id), null, 'brand B\'s user is not in brand A\'s storage')
-  t.equal((await app.inject({ method: 'POST', url: '/b/fin/create_user', headers: { authorization: 'Bearer token-a' }, payload: {} })).statusCode, 401, 'tokens are per integration')
-  t.equal((await app.inject({ method: 'POST', url: '/b/fin/user', headers: { authorization: 'Bearer token-b' }, payload: {} })).statusCode, 404, 'brand B mounts POST-only only')
+  t.equal((await app.inject({ method: 'POST', url: '/b/fin/create_user', headers: { authorization: 'Bearer token-a-0123456789abcdef' }, payload: {} })).statusCode, 401, 'tokens are per integration')
+  t.equal((await app.inject({ method: 'POST', url: '/b/fin/user', headers: { authorization: 'Bearer token-b-0123456789abcdef' }, payload: {} })).statusCode, 404, 'brand B mounts POST-only only')
   t.throws(() => app.fin.get('brand-c'), { code: 'FIN_ERR_OPTIONS' })
 })
 

@@ -24,13 +24,22 @@ export interface HelpdeskTimeouts {
   connection: number
   /** How often Node looks for requests past `request` (its connectionsCheckingInterval, 30 s by default). */
   checkInterval: number
+  /**
+   * An idle keep-alive socket between two requests (Node's keepAliveTimeout, to which Node adds one second;
+   * Fastify's default is 72 s).
+   */
+  keepAlive?: number
+  /** Open sockets at most: further connections are closed at once (Node's server.maxConnections). */
+  maxConnections?: number
 }
 
 /**
  * A request that stalls (or trickles its body) is cut off within request + checkInterval = 25 s, and a silent
- * socket after 25 s: Node checks requestTimeout only every checkInterval, so both count towards the 30 s bound.
+ * socket after 25 s, before its first request or between two (keep-alive): Node checks requestTimeout only every
+ * checkInterval, so both count towards the 30 s bound. At most 1,000 sockets at once: Fin uses a handful, each
+ * agent's inbox one; the cap keeps a flood of idle sockets from exhausting file descriptors.
  */
-export const HELPDESK_TIMEOUTS: HelpdeskTimeouts = { request: 20_000, connection: 25_000, checkInterval: 5_000 }
+export const HELPDESK_TIMEOUTS: Required<HelpdeskTimeouts> = { request: 20_000, connection: 25_000, checkInterval: 5_000, keepAlive: 24_000, maxConnections: 1_000 }
 
 /** Log paths that hold credentials: Fin's and the console's tokens, signatures, the webhook key, OAuth secrets. */
 export const LOG_REDACT = [
@@ -56,10 +65,12 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     forceCloseConnections: 'idle',
     requestTimeout: timeouts.request,
     connectionTimeout: timeouts.connection,
+    keepAliveTimeout: timeouts.keepAlive ?? HELPDESK_TIMEOUTS.keepAlive,
     http: { connectionsCheckingInterval: timeouts.checkInterval, headersTimeout: timeouts.request, requestTimeout: timeouts.request },
     // One line per request (request-log.ts) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true })
   })
+  app.server.maxConnections = timeouts.maxConnections ?? HELPDESK_TIMEOUTS.maxConnections
   logRequests(app)
   if (telemetry !== undefined) {
     // First: HTTP server spans for every route. Its onClose is the last to run, so the final deliveries' spans flush.
@@ -87,7 +98,7 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     rateLimit: config.rateLimit === 0 ? false : { ...(config.rateLimit === undefined ? {} : { max: config.rateLimit }), redis },
     notify: config.notify === undefined ? undefined : { ...config.notify, outbox, lease: config.notifyLease },
     oauth: config.oauth,
-    // With Redis (several processes), a signature seen by one process is a replay on all.
+    // With Redis (several processes), a signed write seen by one process is known to all (replays refused).
     signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets, redis }
   })
   // Before the console: the inbox follows the console's writes with a hook that must see its routes.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FinNotifyOptions, FinOAuthOptions } from '../../lib/index.js'
+import { checkConfig } from './config-errors.js'
 
 export interface HelpdeskConfig {
   /** 'sqlite' for `npm start`, 'postgres' (with Redis) for `npm run start:postgres`. */
@@ -29,14 +30,17 @@ export interface HelpdeskConfig {
   signingSecrets: string[]
 }
 
-/** Reads the example helpdesk's settings from the environment; throws with a clear message on a bad value. */
+/**
+ * Reads the example helpdesk's settings from the environment; throws with a clear one-line message naming the variable
+ * on a bad value (config-errors.ts).
+ */
 export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: HelpdeskConfig['backend'] = 'sqlite'): HelpdeskConfig {
   const tokens = list(env.FIN_API_TOKEN)
   const tokenGenerated = tokens.length === 0
   if (tokenGenerated) tokens.push(randomBytes(24).toString('base64url'))
   const dbSchema = env.FIN_DB_SCHEMA ?? 'fin'
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) throw new Error('FIN_DB_SCHEMA must be lowercase letters, digits and "_"')
-  return {
+  return checkConfig({
     backend,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     dbSchema,
@@ -53,7 +57,7 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: Helpd
     notify: readNotify(env),
     oauth: readOAuth(env),
     signingSecrets: list(env.FIN_SIGNING_SECRET)
-  }
+  })
 }
 
 function list (value: string | undefined): string[] {

@@ -1,12 +1,27 @@
 // `npm start`: the example helpdesk on SQLite. Settings from the environment (see README and config.ts).
 import { buildHelpdesk, FIN_PREFIX } from './app.js'
 import { readConfig } from './config.js'
+import { configErrorLine } from './config-errors.js'
 import { startTelemetry } from './telemetry.js'
 
-const config = readConfig(process.env, process.argv.includes('--postgres') ? 'postgres' : 'sqlite')
+/** A configuration mistake: one line naming the variable and the rule, exit 1; anything else keeps its stack. */
+function stop (err: unknown, fromReadConfig = false): never {
+  const line = configErrorLine(err, fromReadConfig)
+  if (line === undefined) throw err
+  process.stderr.write(`${line}\n`)
+  process.exit(1)
+}
+
+const config = (() => {
+  try {
+    return readConfig(process.env, process.argv.includes('--postgres') ? 'postgres' : 'sqlite')
+  } catch (err) {
+    return stop(err, true)
+  }
+})()
 // OpenTelemetry first (only with OTEL_EXPORTER_OTLP_ENDPOINT set), so the plugin finds the SDK when it registers.
 const telemetry = await startTelemetry(process.env)
-const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' }, undefined, telemetry)
+const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' }, undefined, telemetry).catch((err: unknown) => stop(err))
 
 let closing = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

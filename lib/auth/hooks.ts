@@ -123,10 +123,15 @@ export async function addApiHooks (app: FastifyInstance, auth: ApiAuth, limits: 
   const signature = auth.signature
   if (signature !== undefined) {
     // After parsing, so the raw body is known; before validation, so a forged request learns nothing more.
-    app.addHook('preValidation', (request, reply) => limits.guard(request, reply, async () => {
+    app.addHook('preValidation', async (request, reply) => {
       const refused = await signature(request, rawBody(request))
-      if (refused !== undefined) throw new FinInvalidSignatureError(refused)
-    }))
+      if (refused === undefined) return
+      const error = new FinInvalidSignatureError(refused.reason)
+      // A replay carries a valid signature and (by now) a valid bearer credential: nobody is guessing a secret, and
+      // Fin's IP must not be locked out for it. Any other refusal is a failed authentication.
+      if (refused.replay) throw error
+      await limits.guard(request, reply, () => Promise.reject(error))
+    })
   }
 }
 

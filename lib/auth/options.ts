@@ -34,7 +34,7 @@ export interface FinAuthFailureLimitOptions {
 
 /** The options of who may call the Fin routes, and how often: part of FinHelpdeskOptions. */
 export interface FinAuthOptions {
-  /** Accepted bearer tokens; several at once, so that a token can be rotated. */
+  /** Accepted bearer tokens, each at least 16 characters; several at once, so that a token can be rotated. */
   tokens?: string | string[]
   /** A verifier for tokens that are not in `tokens` (e.g. looked up in a database). */
   verifyToken?: FinTokenVerifier
@@ -62,14 +62,20 @@ export interface ResolvedAuthOptions {
   signature: ResolvedSignatureOptions | undefined
 }
 
+/**
+ * The shortest static token or signing secret accepted: shorter ones are refused at register time. 16 characters are
+ * out of anyone's reach to guess through a rate limit; 32 random bytes are what to use. (OAuth client secrets: the same.)
+ */
+export const MIN_SECRET_LENGTH = 16
+
 export const DEFAULT_RATE_LIMIT = { max: 12_000, timeWindow: 60_000, skipOnError: true }
 export const DEFAULT_AUTH_FAILURE_LIMIT = { max: 20, timeWindow: 60_000 }
 
 /** Checks and completes the auth options; builds nothing (the plugin makes the token issuer and signature check). */
 export function resolveAuthOptions (options: FinAuthOptions, name: string): ResolvedAuthOptions {
   const tokens = options.tokens === undefined ? [] : [options.tokens].flat()
-  if (tokens.some((token) => typeof token !== 'string' || token.length === 0)) {
-    throw new FinOptionsError('tokens must be non-empty strings')
+  if (tokens.some((token) => typeof token !== 'string' || token.length < MIN_SECRET_LENGTH)) {
+    throw new FinOptionsError(`tokens must have at least ${MIN_SECRET_LENGTH} characters each`)
   }
   if (options.verifyToken !== undefined && typeof options.verifyToken !== 'function') {
     throw new FinOptionsError('verifyToken must be a function')

@@ -1,9 +1,16 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { FinOptionsError } from '../errors.js'
+import { isReplay, MemoryReplayStore, redisReplayStore, type FinReplayRedis, type FinReplayStore } from './replay.js'
+
+export type { FinReplayRedis, FinReplayStore } from './replay.js'
+export { MemoryReplayStore, redisReplayStore } from './replay.js'
+
+/** The shortest HMAC key accepted (the same minimum as static tokens: lib/auth/options.ts). */
+const MIN_SIGNING_SECRET_LENGTH = 16
 
 export interface FinSignatureOptions {
-  /** HMAC keys from the Fin deployment settings; several at once for rotation. */
+  /** HMAC keys from the Fin deployment settings, each at least 16 characters; several at once for rotation. */
   secrets: string | string[]
   /** How far X-Fin-Request-Timestamp may be from now, either way, in seconds. @default 300 */
   tolerance?: number
@@ -13,8 +20,15 @@ export interface FinSignatureOptions {
    */
   canonicalQuery?: (request: FastifyRequest) => string
   /**
-   * Where seen (timestamp, signature) pairs are remembered, so a captured request cannot be replayed within the
-   * tolerance window: a repeat is answered 401. Give `redis` instead when several instances share one.
+   * A signed write (create_*, update_*) repeated more than this many seconds after it was first seen is a replay,
+   * answered 401; a repeat within it is Fin retrying, and passes (every write is idempotent). Reads are never
+   * refused as replays: Fin's own sync repeats their signature. From 0 to `tolerance`.
+   * @default 60 (the tolerance, if shorter)
+   */
+  retryGrace?: number
+  /**
+   * Where the signed writes seen are remembered (per operation, timestamp and signature), so a captured write cannot
+   * be replayed within the tolerance window. Give `redis` instead when several instances share one.
    * @default a MemoryReplayStore (per instance)
    */
   replayStore?: FinReplayStore
@@ -24,55 +38,6 @@ export interface FinSignatureOptions {
   nameSpace?: string
   /** Milliseconds since the epoch; injectable for tests. @default Date.now */
   now?: () => number
-}
-
-/** Remembers the signatures seen, each at least as long as it could be accepted. */
-export interface FinReplayStore {
-  /**
-   * Remembers `key` for `ttl` milliseconds: true when it was new, false when it was already there (a replay).
-   * Must be atomic across the instances that share the store.
-   */
-  remember: (key: string, ttl: number) => boolean | Promise<boolean>
-}
-
-/** The part of an ioredis client the replay check uses (`SET key value PX ttl NX`). */
-export interface FinReplayRedis {
-  set: (key: string, value: string, px: 'PX', ttl: number, nx: 'NX') => Promise<unknown>
-}
-
-/**
- * Seen signatures in this process's memory. Bounded: every entry is kept for the same span (`retain`: twice the
- * tolerance covers a timestamp anywhere in the accepted window), so the oldest are always first in the Map and each
- * insertion evicts the expired ones from its front.
- */
-export class MemoryReplayStore implements FinReplayStore {
-  readonly #seen = new Map<string, number>()
-  readonly #now: () => number
-
-  constructor (options: { now?: () => number } = {}) {
-    this.#now = options.now ?? Date.now
-  }
-
-  remember (key: string, ttl: number): boolean {
-    const now = this.#now()
-    for (const [oldest, expires] of this.#seen) {
-      if (expires > now) break
-      this.#seen.delete(oldest)
-    }
-    if (this.#seen.has(key)) return false
-    this.#seen.set(key, now + ttl)
-    return true
-  }
-
-  /** How many signatures are remembered. */
-  get size (): number {
-    return this.#seen.size
-  }
-}
-
-/** Seen signatures in Redis, shared by every instance: one `SET NX` per signed request. */
-export function redisReplayStore (redis: FinReplayRedis, nameSpace = 'fin-signature-seen-'): FinReplayStore {
-  return { remember: async (key, ttl) => (await redis.set(`${nameSpace}${key}`, '1', 'PX', ttl, 'NX')) === 'OK' }
 }
 
 /** The default form of the signed query: `a=1&b=x%20y`, sorted by name (then value), percent-encoded. */
@@ -121,13 +86,21 @@ export function signFinRequest (request: FinRequestToSign): { 'x-fin-request-tim
   }
 }
 
-/** Why a signature was refused, or undefined when it is valid and seen for the first time. */
-export type SignatureCheck = (request: FastifyRequest, rawBody: string | undefined) => Promise<string | undefined>
+/** Why a signature was refused; `replay`: it is valid, but the request was already served (see isReplay). */
+export interface SignatureRefusal {
+  reason: string
+  replay: boolean
+}
+
+/** The refusal, or undefined when the signature is valid and the request no replay. */
+export type SignatureCheck = (request: FastifyRequest, rawBody: string | undefined) => Promise<SignatureRefusal | undefined>
 
 /** The checked signature options. */
 export interface ResolvedSignatureOptions {
   secrets: string[]
   tolerance: number
+  /** In seconds. */
+  retryGrace: number
   canonicalQuery: (request: FastifyRequest) => string
   now: () => number
   /** The given store, or undefined: the check then makes a MemoryReplayStore (or uses `redis`). */
@@ -139,18 +112,23 @@ export interface ResolvedSignatureOptions {
 /** Checks and completes `signature`, at register time; never changes its input. */
 export function resolveSignatureOptions (options: FinSignatureOptions): ResolvedSignatureOptions {
   const secrets = [options.secrets].flat()
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new FinOptionsError('signature.secrets must be non-empty strings')
+  if (secrets.length === 0) throw new FinOptionsError('signature.secrets must list at least one secret')
+  if (secrets.some((s) => typeof s !== 'string' || s.length < MIN_SIGNING_SECRET_LENGTH)) {
+    throw new FinOptionsError(`signature.secrets must have at least ${MIN_SIGNING_SECRET_LENGTH} characters each`)
   }
   const tolerance = options.tolerance ?? 300
   if (!(tolerance > 0)) throw new FinOptionsError('signature.tolerance must be a positive number of seconds')
+  const retryGrace = options.retryGrace ?? Math.min(60, tolerance)
+  if (!(retryGrace >= 0 && retryGrace <= tolerance)) {
+    throw new FinOptionsError('signature.retryGrace must be a number of seconds from 0 to signature.tolerance')
+  }
   if (options.replayStore !== undefined && options.redis !== undefined) {
     throw new FinOptionsError('signature: give replayStore or redis, not both')
   }
-  if (options.replayStore !== undefined && typeof options.replayStore?.remember !== 'function') {
-    throw new FinOptionsError('signature.replayStore must have a remember(key, ttl) method')
+  if (options.replayStore !== undefined && typeof options.replayStore?.firstSeen !== 'function') {
+    throw new FinOptionsError('signature.replayStore must have a firstSeen(key, ttl) method')
   }
-  if (options.redis !== undefined && typeof options.redis?.set !== 'function') {
+  if (options.redis !== undefined && (typeof options.redis?.set !== 'function' || typeof options.redis?.pttl !== 'function')) {
     throw new FinOptionsError('signature.redis must be an ioredis client')
   }
   if (options.nameSpace !== undefined && (typeof options.nameSpace !== 'string' || options.redis === undefined)) {
@@ -159,6 +137,7 @@ export function resolveSignatureOptions (options: FinSignatureOptions): Resolved
   return {
     secrets,
     tolerance,
+    retryGrace,
     canonicalQuery: options.canonicalQuery ?? sortedQuery,
     now: options.now ?? Date.now,
     replayStore: options.replayStore,
@@ -170,43 +149,47 @@ export function resolveSignatureOptions (options: FinSignatureOptions): Resolved
 /**
  * Verifies X-Fin-Signature: HMAC-SHA256 of `{timestamp}:{raw body}` (or `{timestamp}:{canonical query}` without a
  * body) under any configured secret, hex or base64 (an optional "sha256=" prefix is allowed), in constant time,
- * with X-Fin-Request-Timestamp within the tolerance, and refuses a (timestamp, signature) pair already seen.
+ * with X-Fin-Request-Timestamp within the tolerance; then refuses a replayed write (isReplay).
  */
 export function createSignatureCheck (options: ResolvedSignatureOptions): SignatureCheck {
   const { secrets, tolerance, canonicalQuery: canonical, now } = options
-  const seen = options.replayStore ??
-    (options.redis === undefined ? new MemoryReplayStore({ now }) : redisReplayStore(options.redis, options.nameSpace))
-  // A timestamp is accepted from `tolerance` before now to `tolerance` after: remembering a pair for twice the
-  // tolerance outlives every moment at which it could be accepted again.
-  const retain = 2 * tolerance * 1000
+  const rule = {
+    store: options.replayStore ??
+      (options.redis === undefined ? new MemoryReplayStore({ now }) : redisReplayStore(options.redis, options.nameSpace)),
+    // A timestamp is accepted from `tolerance` before now to `tolerance` after: remembering a write for twice the
+    // tolerance outlives every moment at which it could be accepted again.
+    retain: 2 * tolerance * 1000,
+    grace: options.retryGrace * 1000
+  }
+  const refuse = (reason: string): SignatureRefusal => ({ reason, replay: false })
 
   return async (request, rawBody) => {
     const timestamp = request.headers['x-fin-request-timestamp']
     const signature = request.headers['x-fin-signature']
-    if (typeof timestamp !== 'string' || typeof signature !== 'string') return 'missing X-Fin-Request-Timestamp or X-Fin-Signature'
-    if (!/^\d{1,12}$/.test(timestamp)) return 'X-Fin-Request-Timestamp must be seconds since the epoch'
+    if (typeof timestamp !== 'string' || typeof signature !== 'string') return refuse('missing X-Fin-Request-Timestamp or X-Fin-Signature')
+    if (!/^\d{1,12}$/.test(timestamp)) return refuse('X-Fin-Request-Timestamp must be seconds since the epoch')
     const skew = Math.abs(now() / 1000 - Number(timestamp))
-    if (skew > tolerance) return `X-Fin-Request-Timestamp is ${Math.round(skew)} s away from now (at most ${tolerance} s)`
+    if (skew > tolerance) return refuse(`X-Fin-Request-Timestamp is ${Math.round(skew)} s away from now (at most ${tolerance} s)`)
     const given = decodeDigest(signature)
-    if (given === undefined) return 'X-Fin-Signature must be a hex or base64 HMAC-SHA256'
+    if (given === undefined) return refuse('X-Fin-Signature must be a hex or base64 HMAC-SHA256')
     const signed = signedPayload(timestamp, rawBody, rawBody === undefined || rawBody === '' ? canonical(request) : '')
     let valid = false
     for (const secret of secrets) {
       // No early exit: every secret is tried, so timing says nothing about which one matched.
       if (timingSafeEqual(createHmac('sha256', secret).update(signed).digest(), given)) valid = true
     }
-    if (!valid) return 'X-Fin-Signature does not match'
+    if (!valid) return refuse('X-Fin-Signature does not match')
     // Remembered only once valid, so forgeries cannot fill the store. The digest's bytes name it: the same
     // signature in hex and in base64 is the same signature.
-    let fresh: boolean
+    let replayed: boolean
     try {
-      fresh = await seen.remember(`${timestamp}:${given.toString('base64url')}`, retain)
+      replayed = await isReplay(rule, request, `${timestamp}:${given.toString('base64url')}`)
     } catch (err) {
       // Fail open, like the rate limit: a store outage must not cut Fin off; the signature itself is valid.
       request.log.error({ err }, 'fastify-fin-helpdesk: the replay store failed; signature accepted unchecked for replay')
-      fresh = true
+      replayed = false
     }
-    return fresh ? undefined : 'this signature was already used (a replayed request)'
+    return replayed ? { reason: `this signature was already used more than ${options.retryGrace} s ago (a replayed write)`, replay: true } : undefined
   }
 }
 

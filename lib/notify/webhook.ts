@@ -21,15 +21,17 @@ export function webhookUrl (base: string, integrationId: string): string {
 
 const MAX_ERROR_BODY = 4096
 
-async function readSome (response: Response, limit: number): Promise<string> {
-  if (response.body === null) return ''
+/** Up to `limit` bytes of the body; `whole` is false when the body went on (cut here) or broke off. */
+async function readSome (response: Response, limit: number): Promise<{ text: string, whole: boolean }> {
+  if (response.body === null) return { text: '', whole: true }
   const reader = response.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
+  let whole = false
   try {
     while (size < limit) {
       const { done, value } = await reader.read()
-      if (done) break
+      if (done) { whole = true; break }
       chunks.push(value)
       size += value.byteLength
     }
@@ -37,12 +39,25 @@ async function readSome (response: Response, limit: number): Promise<string> {
   } catch {
     // A body cut short says nothing more: the status decides.
   }
-  return Buffer.concat(chunks).toString('utf8', 0, Math.min(size, limit))
+  return { text: Buffer.concat(chunks).toString('utf8', 0, Math.min(size, limit)), whole }
 }
 
-/** The text with the secret, raw or URL-encoded, replaced. */
-function withoutSecret (text: string, secret: string): string {
-  return text.split(secret).join('[webhook key]').split(encodeURIComponent(secret)).join('[webhook key]')
+/**
+ * The text with the secret, raw or URL-encoded, replaced. Applied to everything read, before any cut, so that no cut
+ * can leave a fragment of the key; and when the body itself was cut (or broke off) inside a key, the fragment at its
+ * end is dropped too.
+ */
+function withoutSecret (text: string, secret: string, whole = true): string {
+  const forms = [...new Set([secret, encodeURIComponent(secret)])]
+  let clean = text
+  for (const form of forms) clean = clean.split(form).join('[webhook key]')
+  if (whole) return clean
+  for (const form of forms) {
+    for (let n = Math.min(form.length - 1, clean.length); n > 0; n--) {
+      if (clean.endsWith(form.slice(0, n))) { clean = clean.slice(0, -n); break }
+    }
+  }
+  return clean
 }
 
 /**
@@ -68,16 +83,17 @@ export async function postEvent (url: string, webhookKey: string, body: object, 
     return { outcome: 'retry', status: null, error: reason, retryAfter: undefined }
   }
   // Read the body so the connection goes back to the pool (a few KiB at most: the rest is cut off).
-  const text = await readSome(response, MAX_ERROR_BODY)
+  const read = await readSome(response, MAX_ERROR_BODY)
   const { status } = response
   if (status >= 200 && status < 300) return { outcome: 'accepted', status }
-  // What the endpoint says ends up in logs, events and the inbox: never with the key in it, if it echoes it back.
-  const clean = (said: string): string => withoutSecret(said, webhookKey)
+  // What the endpoint says ends up in logs, events, the outbox and the inbox: never with the key in it, if it echoes
+  // it back. Scrubbed first, then cut: a key straddling the cut would otherwise leave its first characters.
   if (status >= 300 && status < 400) {
     const location = response.headers.get('location') ?? '(no Location)'
-    return { outcome: 'retry', status, error: `HTTP ${status} redirect to ${clean(location.slice(0, 500))}, not followed`, retryAfter: undefined }
+    return { outcome: 'retry', status, error: `HTTP ${status} redirect to ${withoutSecret(location, webhookKey).slice(0, 500)}, not followed`, retryAfter: undefined }
   }
-  const error = `HTTP ${status}${text === '' ? '' : `: ${clean(text.slice(0, 200))}`}`
+  const text = withoutSecret(read.text, webhookKey, read.whole).slice(0, 200)
+  const error = `HTTP ${status}${text === '' ? '' : `: ${text}`}`
   if (status >= 500 || status === 408 || status === 429) {
     return { outcome: 'retry', status, error, retryAfter: retryAfterMs(response.headers.get('retry-after'), now()) }
   }

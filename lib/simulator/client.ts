@@ -63,8 +63,6 @@ export class FinClient {
   tokensFetched = 0
   readonly #options: FinClientOptions
   #token: string | undefined
-  /** Signatures already sent: Fin never sends the same one twice (a helpdesk may refuse replays). */
-  readonly #signed = new Set<string>()
 
   constructor (options: FinClientOptions) {
     if (options.token === undefined && options.oauth === undefined) throw new TypeError('FinClient needs a token or oauth credentials')
@@ -76,6 +74,11 @@ export class FinClient {
 
   get signs (): boolean {
     return this.#options.signingSecret !== undefined
+  }
+
+  /** Now, in whole seconds since the epoch: what Fin puts in X-Fin-Request-Timestamp. */
+  seconds (): number {
+    return Math.floor(this.#options.now?.() ?? Date.now() / 1000)
   }
 
   get usesOAuth (): boolean {
@@ -115,12 +118,9 @@ export class FinClient {
       }
       const secret = this.#options.signingSecret
       if (secret !== undefined && init.sign !== false) {
-        let timestamp = init.sign?.timestamp ?? Math.floor(this.#options.now?.() ?? Date.now() / 1000)
-        let signature = signFinRequest({ secret, body, query, timestamp })
-        // The same request twice within a second (a repeat, a burst) would repeat a signature: date it a second earlier.
-        while (this.#signed.has(signature['x-fin-signature'])) signature = signFinRequest({ secret, body, query, timestamp: --timestamp })
-        this.#signed.add(signature['x-fin-signature'])
-        Object.assign(headers, signature)
+        // As Fin signs: the timestamp in whole seconds and the payload, nothing else (no method, no path, no nonce).
+        // The same payload twice in one second (a sync's two reads, a retry) carries the same signature twice.
+        Object.assign(headers, signFinRequest({ secret, body, query, timestamp: init.sign?.timestamp ?? this.seconds() }))
         // Tampering happens after signing: what arrives differs from what was signed.
         if (init.sign?.tamper !== undefined) ({ body, query } = init.sign.tamper({ body, query }))
       }

@@ -122,7 +122,9 @@ export class FinSimulator {
       : { user: { id: userId, name: input.name, email: input.email, user_type: 'end_user' }, title: input.title ?? null, object_id: objectId('conversation'), initial_message: { message_type: 'comment', body: input.body, visibility: 'public', object_id: objectId('message'), author: { id: userId, user_type: 'end_user' } } }
     const created = await this.#create('createConversation', conversationInput)
     const { conversation, message } = created.data as { conversation: Rec, message: Rec }
-    this.#conversations.set(conversation.id, { userId, synced: [entry(message)], pending: [], queue: Promise.resolve() })
+    // Like every message Fin writes, the first one is confirmed by a sync: until then Fin knows no helpdesk message
+    // to ask after (its first get_messages has the same parameters as the get_conversation before it).
+    this.#conversations.set(conversation.id, { userId, synced: [], pending: [entry(message)], queue: Promise.resolve() })
     return { conversationId: conversation.id, userId, messageId: message.id }
   }
 
@@ -147,14 +149,18 @@ export class FinSimulator {
     })
   }
 
-  /** Fin's sync: the conversation, the messages after the last one it has, the user, then update_conversation. */
+  /**
+   * Fin's sync: the conversation, the messages after the last one it has, the user (its reads signed in one second,
+   * as Fin's are: the same parameters give the same signature), then update_conversation.
+   */
   sync (conversationId: string): Promise<void> {
     return this.#serial(conversationId, async () => {
       const state = this.#state(conversationId)
-      const conversation = await this.client.call('getConversation', { conversation_id: conversationId })
+      const read = { sign: { timestamp: this.client.seconds() } }
+      const conversation = await this.client.call('getConversation', { conversation_id: conversationId }, read)
       if (conversation.status !== 200) throw new FinSimulatorError(`get_conversation answered ${conversation.status}`, conversation)
       const after = state.synced.at(-1)?.id
-      const messages = await this.client.call('getMessages', after === undefined ? { conversation_id: conversationId } : { conversation_id: conversationId, after_id: after })
+      const messages = await this.client.call('getMessages', after === undefined ? { conversation_id: conversationId } : { conversation_id: conversationId, after_id: after }, read)
       if (messages.status !== 200 || !Array.isArray(messages.data)) throw new FinSimulatorError(`get_messages answered ${messages.status}`, messages)
       const known = new Set(state.synced.map((m) => m.id))
       for (const message of messages.data as Rec[]) {
@@ -164,7 +170,7 @@ export class FinSimulator {
         state.synced.push(entry(message))
         state.pending = state.pending.filter((m) => m.id !== message.id)
       }
-      const user = await this.client.call('getUser', { user_id: state.userId })
+      const user = await this.client.call('getUser', { user_id: state.userId }, read)
       if (user.status !== 200) throw new FinSimulatorError(`get_user answered ${user.status}`, user)
       const update = await this.client.call('updateConversation', { conversation_id: conversationId, status: (conversation.data as Rec).status })
       if (update.status !== 200) throw new FinSimulatorError(`update_conversation answered ${update.status}`, update)

@@ -145,8 +145,8 @@ t.test('rotation: several clients at once; a removed client\'s tokens stop worki
 })
 
 t.test('alongside static tokens and a custom verifier; bad options refused', async (t) => {
-  const app = await build(t, { tokens: ['static-token'], verifyToken: (token) => token === 'custom', oauth: { clients: [FIN_CLIENT] } })
-  for (const token of ['static-token', 'custom']) t.equal((await app.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, token)
+  const app = await build(t, { tokens: ['static-token-0123456789abcdef'], verifyToken: (token) => token === 'custom', oauth: { clients: [FIN_CLIENT] } })
+  for (const token of ['static-token-0123456789abcdef', 'custom']) t.equal((await app.inject({ url: '/api/fin/agents', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, token)
   for (const [options, message] of [
     [{ clients: [] }, /at least one/],
     [{ clients: [{ id: 'a', secret: 'short' }] }, /16 characters/],
@@ -224,9 +224,9 @@ t.test('more bad options: the token path, the lifetime, verifyToken, the limits\
     [{ oauth: { clients: [FIN_CLIENT], path: '/oauth token' } }, /oauth\.path must start with "\/"/],
     [{ oauth: { clients: [FIN_CLIENT], tokenTtl: 0 } }, /oauth\.tokenTtl must be a positive number of seconds/],
     [{ oauth: { clients: [FIN_CLIENT], tokenTtl: 1.5 } }, /oauth\.tokenTtl must be a positive number of seconds/],
-    [{ tokens: ['tok'], verifyToken: 'yes' }, /verifyToken must be a function/],
-    [{ tokens: ['tok'], rateLimit: { timeWindow: 0 } }, /rateLimit\.timeWindow must be positive/],
-    [{ tokens: ['tok'], authFailureLimit: { timeWindow: -1 } }, /authFailureLimit\.timeWindow must be positive/]
+    [{ tokens: ['tok-0123456789abcdef'], verifyToken: 'yes' }, /verifyToken must be a function/],
+    [{ tokens: ['tok-0123456789abcdef'], rateLimit: { timeWindow: 0 } }, /rateLimit\.timeWindow must be positive/],
+    [{ tokens: ['tok-0123456789abcdef'], authFailureLimit: { timeWindow: -1 } }, /authFailureLimit\.timeWindow must be positive/]
   ] as const) {
     const bad = Fastify()
     bad.register(finHelpdesk, options as never)

@@ -9,7 +9,7 @@ const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, conne
 async function instance (t: Test, rateLimit: FinRateLimitOptions) {
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(finHelpdesk, { tokens: ['fin-token'], rateLimit })
+  await app.register(finHelpdesk, { tokens: ['fin-token-0123456789abcdef'], rateLimit })
   await app.ready()
   return app
 }
@@ -24,13 +24,13 @@ t.test('Redis', async (t) => {
     await Promise.all(clients.map((c) => new Promise((resolve) => c.once('ready', resolve))))
     const nameSpace = `fin-test-${RUN}-`
     const [a, b] = await Promise.all(clients.map((redis) => instance(t, { max: 10, timeWindow: 60_000, redis, nameSpace })))
-    const call = (app: typeof a) => app!.inject({ url: '/agents', headers: { authorization: 'Bearer fin-token' } })
+    const call = (app: typeof a) => app!.inject({ url: '/agents', headers: { authorization: 'Bearer fin-token-0123456789abcdef' } })
     const statuses: number[] = []
     for (let i = 0; i < 6; i++) statuses.push((await call(a)).statusCode, (await call(b)).statusCode)
     t.equal(statuses.filter((s) => s === 200).length, 10, '10 allowed in all')
     t.same(statuses.slice(-2), [429, 429], 'the 11th and 12th, whichever instance they reach, are refused')
     const keys = await clients[0]!.keys(`${nameSpace}*`)
-    t.ok(keys.length > 0 && keys.every((key) => !key.includes('fin-token')), 'keys hold a fingerprint, never the token')
+    t.ok(keys.length > 0 && keys.every((key) => !key.includes('fin-token-0123456789abcdef')), 'keys hold a fingerprint, never the token')
     await clients[0]!.del(...keys)
   })
 
@@ -41,10 +41,10 @@ t.test('Redis', async (t) => {
     t.teardown(() => { open.disconnect(); closed.disconnect() })
     const failOpen = await instance(t, { max: 1, redis: open })
     for (let i = 0; i < 3; i++) {
-      t.equal((await failOpen.inject({ url: '/agents', headers: { authorization: 'Bearer fin-token' } })).statusCode, 200, 'served, unlimited')
+      t.equal((await failOpen.inject({ url: '/agents', headers: { authorization: 'Bearer fin-token-0123456789abcdef' } })).statusCode, 200, 'served, unlimited')
     }
     const failClosed = await instance(t, { max: 1, redis: closed, skipOnError: false })
-    const res = await failClosed.inject({ url: '/agents', headers: { authorization: 'Bearer fin-token' } })
+    const res = await failClosed.inject({ url: '/agents', headers: { authorization: 'Bearer fin-token-0123456789abcdef' } })
     t.equal(res.statusCode, 503)
     t.match(res.json(), { code: 'FIN_ERR_RATE_LIMIT_UNAVAILABLE' })
   })

@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import t from 'tap'
 import finHelpdesk from '../../lib/index.js'
 
-const AUTH = { authorization: 'Bearer fin-token' }
+const AUTH = { authorization: 'Bearer fin-token-0123456789abcdef' }
 
 function capture () {
   const lines: Array<{ level: number, msg: string } & Record<string, unknown>> = []
@@ -13,7 +13,7 @@ function capture () {
 t.test('the default limit carries 100 requests a second from one integration for a whole minute', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(finHelpdesk, { tokens: ['fin-token'] })
+  await app.register(finHelpdesk, { tokens: ['fin-token-0123456789abcdef'] })
   // 6000 requests inside one window: a minute of Fin at 100 requests a second. None may be throttled.
   const counts = new Map<number, number>()
   for (let batch = 0; batch < 60; batch++) {
@@ -26,7 +26,7 @@ t.test('the default limit carries 100 requests a second from one integration for
 t.test('every 429 is logged at warn, naming the limit but never the token', async (t) => {
   const { app, lines } = capture()
   t.teardown(() => app.close())
-  await app.register(finHelpdesk, { tokens: ['fin-token'], rateLimit: { max: 1 }, authFailureLimit: { max: 1, timeWindow: 60_000 } })
+  await app.register(finHelpdesk, { tokens: ['fin-token-0123456789abcdef'], rateLimit: { max: 1 }, authFailureLimit: { max: 1, timeWindow: 60_000 } })
   t.equal((await app.inject({ url: '/agents', headers: AUTH })).statusCode, 200)
   t.equal((await app.inject({ url: '/agents', headers: AUTH })).statusCode, 429)
   t.equal((await app.inject({ url: '/agents', headers: { authorization: 'Bearer wrong-secret-guess' } })).statusCode, 401)

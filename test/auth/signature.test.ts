@@ -7,7 +7,7 @@ import { RAW_BODY, rawBody } from '../../lib/auth/raw-body.js'
 const NOW = Date.parse('2026-03-01T12:00:00Z')
 const SECONDS = Math.floor(NOW / 1000)
 const SECRET = 'signing-secret-one'
-const AUTH = { authorization: 'Bearer tok' }
+const AUTH = { authorization: 'Bearer tok-0123456789abcdef' }
 
 /**
  * The signature of `{timestamp}:{payload}`, through signFinRequest. The payload is given as written (a raw body, or a
@@ -21,7 +21,7 @@ function sign (secret: string, timestamp: number, payload: string, encoding: 'he
 async function build (t: Test, signature: Partial<NonNullable<FinHelpdeskPluginOptions['signature']>> = {}, extra: Partial<FinHelpdeskPluginOptions> = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(finHelpdesk, { tokens: ['tok'], signature: { secrets: [SECRET], now: () => NOW, ...signature }, ...extra })
+  await app.register(finHelpdesk, { tokens: ['tok-0123456789abcdef'], signature: { secrets: [SECRET], now: () => NOW, ...signature }, ...extra })
   await app.ready()
   return app
 }
@@ -71,7 +71,8 @@ t.test('stale, future, tampered, missing or malformed: 401', async (t) => {
   for (const [name, request, detail] of cases) {
     const res = await request
     t.equal(res.statusCode, 401, name)
-    t.match(res.json(), { data: null, error: { type: 'urn:fastify-fin-helpdesk:error:FIN_ERR_INVALID_SIGNATURE', status: 401, detail } }, name)
+    t.same(Object.keys(res.json()), ['error'], `${name}: no data member`)
+    t.match(res.json(), { error: { type: 'urn:fastify-fin-helpdesk:error:FIN_ERR_INVALID_SIGNATURE', status: 401, detail } }, name)
   }
   const okNearEdge = await post(headers(sign(SECRET, SECONDS - 300, body), SECONDS - 300))
   t.equal(okNearEdge.statusCode, 201, '300 s old is within the default window')
@@ -81,8 +82,8 @@ t.test('stale, future, tampered, missing or malformed: 401', async (t) => {
 })
 
 t.test('rotation: any configured secret; the window is configurable; the canonical form replaceable', async (t) => {
-  const app = await build(t, { secrets: ['new-secret', SECRET], tolerance: 10, canonicalQuery: (request) => new URLSearchParams(request.query as Record<string, string>).toString() })
-  t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign('new-secret', SECONDS, body)), payload: body })).statusCode, 201)
+  const app = await build(t, { secrets: ['new-secret-0123456789abcdef', SECRET], tolerance: 10, canonicalQuery: (request) => new URLSearchParams(request.query as Record<string, string>).toString() })
+  t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign('new-secret-0123456789abcdef', SECONDS, body)), payload: body })).statusCode, 201)
   t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS, body)), payload: body })).statusCode, 201)
   t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(sign(SECRET, SECONDS - 11, body), SECONDS - 11), payload: body })).statusCode, 401)
   const res = await app.inject({ url: '/agents?b=2&a=1', headers: { ...AUTH, 'x-fin-request-timestamp': String(SECONDS), 'x-fin-signature': sign(SECRET, SECONDS, 'b=2&a=1') } })
@@ -103,7 +104,7 @@ t.test('raw body capture leaves the host\'s own routes alone', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   app.post('/host', async (request) => ({ body: request.body, raw: (request as { finRawBody?: unknown }).finRawBody ?? rawBody(request) ?? null }))
-  await app.register(finHelpdesk, { prefix: '/fin', tokens: ['tok'], signature: { secrets: [SECRET] } })
+  await app.register(finHelpdesk, { prefix: '/fin', tokens: ['tok-0123456789abcdef'], signature: { secrets: [SECRET] } })
   const res = await app.inject({ method: 'POST', url: '/host', payload: { a: 1 } })
   t.same(res.json(), { body: { a: 1 }, raw: null })
   t.notOk(app.hasRequestDecorator('finRawBody'), 'no decorator at the host level')
@@ -147,29 +148,36 @@ t.test('the canonical query: repeated names sorted by value, empty and boolean v
 
 t.test('the replay stores: memory with the wall clock, Redis under the default prefix', async (t) => {
   const store = new MemoryReplayStore()
-  t.equal(store.remember('k', 60_000), true)
-  t.equal(store.remember('k', 60_000), false)
+  t.equal(store.firstSeen('k', 60_000), undefined)
+  const age = store.firstSeen('k', 60_000)
+  t.ok(age !== undefined && age >= 0 && age < 1000, `seen before: its age (${age} ms)`)
   t.equal(store.size, 1)
   const calls: unknown[][] = []
-  const redis = redisReplayStore({ set: async (...args) => { calls.push(args); return calls.length === 1 ? 'OK' : null } })
-  t.equal(await redis.remember('1:abc', 600_000), true)
-  t.equal(await redis.remember('1:abc', 600_000), false)
-  t.same(calls[0], ['fin-signature-seen-1:abc', '1', 'PX', 600_000, 'NX'])
+  const redis = redisReplayStore({
+    set: async (...args) => { calls.push(args); return calls.length === 1 ? 'OK' : null },
+    pttl: async (key) => { calls.push([key]); return calls.length === 3 ? 597_000 : -2 }
+  })
+  t.equal(await redis.firstSeen('1:abc', 600_000), undefined)
+  t.equal(await redis.firstSeen('1:abc', 600_000), 3_000, 'the age from the time left')
+  t.equal(await redis.firstSeen('1:abc', 600_000), 600_000, 'expired in between: as old as can be')
+  t.same(calls.slice(0, 3), [['fin-signature-seen-1:abc', '1', 'PX', 600_000, 'NX'], ['fin-signature-seen-1:abc', '1', 'PX', 600_000, 'NX'], ['fin-signature-seen-1:abc']])
 })
 
 t.test('bad signature options are refused at register time', async (t) => {
   for (const [signature, message] of [
-    [{ secrets: [] }, /secrets must be non-empty strings/],
-    [{ secrets: '' }, /secrets must be non-empty strings/],
-    [{ secrets: ['ok', 42] }, /secrets must be non-empty strings/],
-    [{ secrets: 'ok', tolerance: 0 }, /tolerance must be a positive number/],
-    [{ secrets: 'ok', tolerance: Number.NaN }, /tolerance must be a positive number/],
-    [{ secrets: 'ok', replayStore: {} }, /replayStore must have a remember/],
-    [{ secrets: 'ok', redis: {} }, /redis must be an ioredis client/],
-    [{ secrets: 'ok', redis: { set: async () => 'OK' }, nameSpace: 42 }, /nameSpace must be a string/]
+    [{ secrets: [] }, /^Invalid fastify-fin-helpdesk options: signature\.secrets must list at least one secret$/],
+    [{ secrets: '' }, /^Invalid fastify-fin-helpdesk options: signature\.secrets must have at least 16 characters each$/],
+    [{ secrets: 'k' }, /^Invalid fastify-fin-helpdesk options: signature\.secrets must have at least 16 characters each$/],
+    [{ secrets: ['ok-0123456789abcdef', '0123456789abcde'] }, /signature\.secrets must have at least 16 characters each/],
+    [{ secrets: ['ok-0123456789abcdef', 42] }, /signature\.secrets must have at least 16 characters each/],
+    [{ secrets: 'ok-0123456789abcdef', tolerance: 0 }, /tolerance must be a positive number/],
+    [{ secrets: 'ok-0123456789abcdef', tolerance: Number.NaN }, /tolerance must be a positive number/],
+    [{ secrets: 'ok-0123456789abcdef', replayStore: {} }, /replayStore must have a firstSeen/],
+    [{ secrets: 'ok-0123456789abcdef', redis: {} }, /redis must be an ioredis client/],
+    [{ secrets: 'ok-0123456789abcdef', redis: { set: async () => 'OK', pttl: async () => 1 }, nameSpace: 42 }, /nameSpace must be a string/]
   ] as const) {
     const app = Fastify()
-    app.register(finHelpdesk, { tokens: ['tok'], signature: signature as never })
+    app.register(finHelpdesk, { tokens: ['tok-0123456789abcdef'], signature: signature as never })
     await t.rejects(Promise.resolve(app.ready()), { code: 'FIN_ERR_OPTIONS', message }, JSON.stringify(signature))
     await app.close()
   }
@@ -177,11 +185,16 @@ t.test('bad signature options are refused at register time', async (t) => {
 
 t.test('a single secret as a string; Redis as the replay store through the plugin', async (t) => {
   const seen = new Set<string>()
-  const app = await build(t, { secrets: SECRET, redis: { set: async (key) => { if (seen.has(key)) return null; seen.add(key); return 'OK' } }, nameSpace: 'mine-' })
+  const redis = {
+    set: async (key: string) => { if (seen.has(key)) return null; seen.add(key); return 'OK' },
+    pttl: async () => 1000 // first seen long ago
+  }
+  const app = await build(t, { secrets: SECRET, redis, nameSpace: 'mine-' })
   const signature = sign(SECRET, SECONDS, body)
   t.equal((await app.inject({ method: 'POST', url: '/create_user', headers: headers(signature), payload: body })).statusCode, 201)
   const replay = await app.inject({ method: 'POST', url: '/create_user', headers: headers(signature), payload: body })
   t.equal(replay.statusCode, 401)
-  t.match(replay.json(), { error: { detail: 'this signature was already used (a replayed request)' } })
-  t.match([...seen], [/^mine-\d+:[\w-]{43}$/])
+  t.same(Object.keys(replay.json()), ['error'])
+  t.match(replay.json(), { error: { detail: 'this signature was already used more than 60 s ago (a replayed write)' } })
+  t.match([...seen], [/^mine-POST \/create_user \d+:[\w-]{43}$/])
 })

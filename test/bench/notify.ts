@@ -12,7 +12,7 @@ async function run (name: string, outbox: FinOutbox): Promise<string> {
   await new Promise<void>((resolve) => fin.listen(0, '127.0.0.1', resolve))
   const app = Fastify()
   await app.register(finHelpdesk, {
-    tokens: ['t'],
+    tokens: ['t-0123456789abcdef'],
     notify: { integrationId: 'bench', webhookKey: 'k', baseUrl: `http://127.0.0.1:${(fin.address() as AddressInfo).port}`, outbox }
   })
   await app.ready()

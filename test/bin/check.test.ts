@@ -36,12 +36,12 @@ t.test('the bin runs the CLI in its own process: exit code and stderr', async (t
 
 t.test('the CLI: one line per check with its severity, what was sent, expected and got, a summary, exit codes, --json and --paths', async (t) => {
   const { base } = await exampleHelpdesk(t)
-  const ok = await cli(['--url', base, '--token', 'tok-Example'])
+  const ok = await cli(['--url', base, '--token', 'tok-Example-0123456789abcdef'])
   t.equal(ok.code, 0, ok.stdout)
   t.match(ok.stdout, /^ok {10}error {3}agents\.list: get_agents lists the agents, with the fields Fin needs$/m)
   t.match(ok.stdout, /^not checked error {3}signature\.unsigned: a request without X-Fin-Signature is refused\n {12}because: no signing secret given \(--signing-secret\): the helpdesk is taken not to verify signatures$/m)
   t.match(ok.stdout, /^\d+ passed, 0 failed, \d+ warnings, 8 not checked$/m)
-  const json = await cli(['--url', base, '--token', 'tok-Example', '--variant', 'posts-only', '--json'])
+  const json = await cli(['--url', base, '--token', 'tok-Example-0123456789abcdef', '--variant', 'posts-only', '--json'])
   t.equal(json.code, 0)
   const report = JSON.parse(json.stdout) as CheckReport
   t.match(report, { passed: Number, failed: 0, warnings: Number, checks: Array })
@@ -51,12 +51,12 @@ t.test('the CLI: one line per check with its severity, what was sent, expected a
   t.match(report.checks.find((c) => c.id === 'webhook.received'), { status: 'not checked', ok: false, severity: 'error', actual: 'no webhook port given (--webhook-port)' })
   const pathsFile = join(dir, 'paths.json')
   writeFileSync(pathsFile, JSON.stringify({ getAgents: '/staff' }))
-  const renamed = await cli(['--url', base, '--token', 'tok-Example', '--paths', pathsFile, '--json'])
+  const renamed = await cli(['--url', base, '--token', 'tok-Example-0123456789abcdef', '--paths', pathsFile, '--json'])
   t.match(JSON.parse(renamed.stdout).checks[0], { id: 'agents.list', ok: false, sent: 'GET /api/fin/staff', actual: /HTTP 404/ }, '--paths is used')
   t.equal(renamed.code, 1, 'failures exit 1')
-  const text = await cli(['--url', base, '--token', 'tok-Example', '--paths', pathsFile])
+  const text = await cli(['--url', base, '--token', 'tok-Example-0123456789abcdef', '--paths', pathsFile])
   t.match(text.stdout, /^FAILED {6}error {3}agents\.list: get_agents lists the agents, with the fields Fin needs\n {12}sent: {5}GET \/api\/fin\/staff\n {12}expected: HTTP 200 and a list of at least one agent\n {12}got: {6}HTTP 404: \{/m)
-  const bad = await cli(['--token', 'tok-Example'])
+  const bad = await cli(['--token', 'tok-Example-0123456789abcdef'])
   t.equal(bad.code, 2)
   t.match(bad.stderr, /--url is required/)
 })
@@ -98,9 +98,9 @@ t.test('the CLI: warnings exit 0 unless --strict; a broken rule exits 1 naming i
 })
 
 t.test('the CLI signs with --signing-secret', async (t) => {
-  const signed = await startIndependentHelpdesk({ variant: 'standard', token: 'Independent-1', signingSecret: 'cli-secret' })
+  const signed = await startIndependentHelpdesk({ variant: 'standard', token: 'Independent-1', signingSecret: 'cli-secret-0123456789abcdef' })
   t.teardown(signed.close)
-  const ok = await cli(['--url', signed.url, '--token', 'Independent-1', '--signing-secret', 'cli-secret'])
+  const ok = await cli(['--url', signed.url, '--token', 'Independent-1', '--signing-secret', 'cli-secret-0123456789abcdef'])
   t.equal(ok.code, 0, ok.stdout)
   t.match(ok.stdout, /^ok {10}error {3}signature\.tampered: /m)
   const unsigned = await cli(['--url', signed.url, '--token', 'Independent-1'])
@@ -126,7 +126,7 @@ t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and c
   // Play the agent the CLI asks for: reply in the conversation its notice names (it made several), once it waits.
   let asked: (id: string) => void = () => {}
   const named = new Promise<string>((resolve) => { asked = resolve })
-  const run = cli(['--url', base, '--token', 'tok-Example', '--webhook-port', '0', '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'], (text) => {
+  const run = cli(['--url', base, '--token', 'tok-Example-0123456789abcdef', '--webhook-port', '0', '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'], (text) => {
     const notice = /sync webhook at (\S+): make a change to conversation (\S+) in the helpdesk/.exec(text)
     if (notice !== null) {
       receiver = notice[1]
@@ -135,7 +135,7 @@ t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and c
   })
   const conversationId = await Promise.race([named, run.then(() => undefined)])
   t.ok(conversationId, 'the CLI named the conversation to change')
-  const replied = await fetch(`${origin}/console/conversations/${conversationId}/messages`, { method: 'POST', headers: { authorization: 'Bearer console', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body: 'A human here.' }) })
+  const replied = await fetch(`${origin}/console/conversations/${conversationId}/messages`, { method: 'POST', headers: { authorization: 'Bearer console-0123456789abcdef', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body: 'A human here.' }) })
   t.equal(replied.status, 201)
   const result = await run
   t.equal(result.code, 0, result.stdout.split('\n').filter((l) => l.startsWith('FAILED') || l.startsWith('   ')).join('\n'))

@@ -2,9 +2,9 @@ import t from 'tap'
 import { buildBasicApp } from '../../examples/basic.js'
 
 t.test('examples/basic: Fin creates a conversation, replies, and hands over', async (t) => {
-  const app = await buildBasicApp({ token: 'example-token' })
+  const app = await buildBasicApp({ token: 'example-token-0123456789' })
   t.teardown(() => app.close())
-  const headers = { authorization: 'Bearer example-token' }
+  const headers = { authorization: 'Bearer example-token-0123456789' }
   const handovers: string[] = []
   app.fin.events.on('conversation.handover', ({ conversation }) => { handovers.push(conversation.id) })
 

@@ -13,8 +13,8 @@ import { startHelpdesk } from '../fixtures/spawn.js'
 const dir = mkdtempSync(join(tmpdir(), 'fin-console-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-const FIN = { authorization: 'Bearer fin-token' }
-const CONSOLE = { authorization: 'Bearer console-token' }
+const FIN = { authorization: 'Bearer fin-token-0123456789abcdef' }
+const CONSOLE = { authorization: 'Bearer console-token-0123456789abcdef' }
 
 async function freePort (): Promise<number> {
   const probe = createServer()
@@ -27,8 +27,8 @@ async function freePort (): Promise<number> {
 t.test('the console drives the right webhooks, end to end', async (t) => {
   const fin = await FakeFin.start(t)
   const config = readConfig({
-    FIN_API_TOKEN: 'fin-token',
-    CONSOLE_TOKEN: 'console-token',
+    FIN_API_TOKEN: 'fin-token-0123456789abcdef',
+    CONSOLE_TOKEN: 'console-token-0123456789abcdef',
     FIN_DB_PATH: join(dir, 'e2e.db'),
     FIN_INTEGRATION_ID: 'int_123',
     FIN_WEBHOOK_KEY: 'hook-key',
@@ -116,7 +116,7 @@ t.test('the console drives the right webhooks, end to end', async (t) => {
 
 t.test('a sync accepted while Fin is down survives a SIGKILL and is delivered after restart', async (t) => {
   const path = join(dir, 'crash.db')
-  const env = { FIN_DB_PATH: path, FIN_API_TOKEN: 'fin-token', CONSOLE_TOKEN: 'console-token', FIN_INTEGRATION_ID: 'int_1', FIN_WEBHOOK_KEY: 'k' }
+  const env = { FIN_DB_PATH: path, FIN_API_TOKEN: 'fin-token-0123456789abcdef', CONSOLE_TOKEN: 'console-token-0123456789abcdef', FIN_INTEGRATION_ID: 'int_1', FIN_WEBHOOK_KEY: 'k' }
   const first = await startHelpdesk(t, { ...env, FIN_BASE_URL: `http://127.0.0.1:${await freePort()}` })
   const post = async (base: string, url: string, headers: object, body: unknown) => (await fetch(`${base}${url}`, {
     method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body)
@@ -141,8 +141,8 @@ t.test('a sync accepted while Fin is down survives a SIGKILL and is delivered af
 t.test('a console change and its notification are one write: an outbox that refuses leaves nothing behind', async (t) => {
   const fin = await FakeFin.start(t)
   const config = readConfig({
-    FIN_API_TOKEN: 'fin-token',
-    CONSOLE_TOKEN: 'console-token',
+    FIN_API_TOKEN: 'fin-token-0123456789abcdef',
+    CONSOLE_TOKEN: 'console-token-0123456789abcdef',
     FIN_DB_PATH: join(dir, 'between.db'),
     FIN_INTEGRATION_ID: 'int_123',
     FIN_WEBHOOK_KEY: 'hook-key',

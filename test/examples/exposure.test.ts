@@ -18,7 +18,7 @@ async function stalledRequest (port: number, feed: (write: (s: string) => void) 
   let answer = ''
   socket.on('data', (chunk: Buffer) => { answer += chunk.toString() })
   socket.on('error', () => {})
-  socket.write('POST /api/fin/user HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer fin-token\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":')
+  socket.write('POST /api/fin/user HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer fin-token-0123456789abcdef\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":')
   const timer = feed((s) => socket.write(s))
   await new Promise<void>((resolve) => socket.once('close', () => resolve()))
   clearInterval(timer)
@@ -27,7 +27,7 @@ async function stalledRequest (port: number, feed: (write: (s: string) => void) 
 
 t.test('a stalled or trickling body is cut off by requestTimeout, checked on Node\'s own interval (real socket)', async (t) => {
   const timeouts = { request: 1000, connection: 5000, checkInterval: 250 }
-  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'fin-token', FIN_DB_PATH: join(dir, 'stall.db') }), false, timeouts)
+  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'fin-token-0123456789abcdef', FIN_DB_PATH: join(dir, 'stall.db') }), false, timeouts)
   t.teardown(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
   const port = (app.server.address() as { port: number }).port
@@ -41,6 +41,47 @@ t.test('a stalled or trickling body is cut off by requestTimeout, checked on Nod
   t.ok(trickle.ms >= 900 && trickle.ms <= timeouts.request + timeouts.checkInterval + 500, `trickling body cut after ${trickle.ms} ms`)
 })
 
+/** The promise's value, or a note that it took longer than `ms` (the test then fails instead of hanging). */
+function within<T> (promise: Promise<T>, ms: number): Promise<T | string> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([promise, new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`still waiting after ${ms} ms`), ms) })]).finally(() => clearTimeout(timer))
+}
+
+t.test('an idle keep-alive socket is closed after keepAlive; past maxConnections a socket is closed at once (real sockets)', async (t) => {
+  const timeouts = { request: 1000, connection: 5000, checkInterval: 250, keepAlive: 300, maxConnections: 2 }
+  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'fin-token-0123456789', FIN_DB_PATH: join(dir, 'idle.db') }), false, timeouts)
+  t.teardown(() => app.close())
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as { port: number }).port
+  const open = async () => {
+    const socket = connect(port, '127.0.0.1')
+    socket.on('error', () => {})
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())))
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    return { socket, closed }
+  }
+  const get = (socket: ReturnType<typeof connect>) => new Promise<number>((resolve) => {
+    socket.once('data', () => resolve(Date.now()))
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n')
+  })
+  const first = await open()
+  const second = await open()
+  // The third is over the cap: Node closes it without a word, while the first two are served.
+  const third = await open()
+  const opened = Date.now()
+  t.ok(typeof await within(third.closed, 4000) === 'number', 'the socket over maxConnections was closed')
+  t.ok(Date.now() - opened < 1000, 'at once')
+  const answered = await get(first.socket)
+  await get(second.socket)
+  // Idle after its answer: closed by keepAliveTimeout (300 ms, plus the second Node adds), long before the
+  // connection timeout (5 s).
+  const closed = await within(first.closed, 4000)
+  const idle = typeof closed === 'number' ? closed - answered : closed
+  t.ok(typeof idle === 'number' && idle >= 250 && idle <= 300 + 1000 + 500, `idle keep-alive socket closed after ${String(idle)} ms`)
+  second.socket.destroy()
+  third.socket.destroy()
+})
+
 t.test('the defaults cut a stalled request within 30 s, and reach Node\'s server', async (t) => {
   t.ok(HELPDESK_TIMEOUTS.request + HELPDESK_TIMEOUTS.checkInterval <= 30_000, 'requestTimeout plus the check interval')
   t.ok(HELPDESK_TIMEOUTS.connection <= 30_000, 'a silent socket')
@@ -50,6 +91,9 @@ t.test('the defaults cut a stalled request within 30 s, and reach Node\'s server
   t.equal(app.server.requestTimeout, HELPDESK_TIMEOUTS.request)
   t.equal(app.server.headersTimeout, HELPDESK_TIMEOUTS.request)
   t.equal(app.server.timeout, HELPDESK_TIMEOUTS.connection)
+  t.equal(app.server.keepAliveTimeout, HELPDESK_TIMEOUTS.keepAlive)
+  t.ok(HELPDESK_TIMEOUTS.keepAlive + 1000 <= 25_000, 'an idle keep-alive socket: closed within 25 s (Node adds a second), as the README says')
+  t.equal(app.server.maxConnections, 1_000)
 })
 
 t.test('the logs redact tokens, signatures, the webhook key and OAuth secrets', async (t) => {

@@ -23,7 +23,7 @@ function walkthrough (): string {
 
 t.test('configuration from env, with clear errors', async (t) => {
   const config = readConfig({
-    FIN_API_TOKEN: ' a, b ,', PORT: '8080', FIN_RATE_LIMIT: '0', HOST: '0.0.0.0', FIN_DB_PATH: '/x/y.db', CONSOLE_TOKEN: 'c', FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'eu'
+    FIN_API_TOKEN: ' token-a-0123456789, token-b-0123456789 ,', PORT: '8080', FIN_RATE_LIMIT: '0', HOST: '0.0.0.0', FIN_DB_PATH: '/x/y.db', CONSOLE_TOKEN: 'console-0123456789', FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'eu'
   })
   t.same(config, {
     backend: 'sqlite',
@@ -33,20 +33,20 @@ t.test('configuration from env, with clear errors', async (t) => {
     notifyLease: undefined,
     host: '0.0.0.0',
     port: 8080,
-    tokens: ['a', 'b'],
+    tokens: ['token-a-0123456789', 'token-b-0123456789'],
     tokenGenerated: false,
     dbPath: '/x/y.db',
     rateLimit: 0,
-    consoleToken: 'c',
+    consoleToken: 'console-0123456789',
     consoleTokenGenerated: false,
     notify: { integrationId: 'i', webhookKey: 'k', region: 'eu', baseUrl: undefined },
     oauth: undefined,
     signingSecrets: []
   })
-  t.same(readConfig({ FIN_OAUTH_CLIENTS: 'fin:secret-0123456789abcdef, fin2:other:secret-with-colon', FIN_OAUTH_TOKEN_TTL: '600', FIN_SIGNING_SECRET: 'a,b' }).oauth, {
+  t.same(readConfig({ FIN_OAUTH_CLIENTS: 'fin:secret-0123456789abcdef, fin2:other:secret-with-colon', FIN_OAUTH_TOKEN_TTL: '600', FIN_SIGNING_SECRET: 'token-a-0123456789,token-b-0123456789' }).oauth, {
     clients: [{ id: 'fin', secret: 'secret-0123456789abcdef' }, { id: 'fin2', secret: 'other:secret-with-colon' }], tokenTtl: 600
   })
-  t.same(readConfig({ FIN_SIGNING_SECRET: ' a, b ' }).signingSecrets, ['a', 'b'])
+  t.same(readConfig({ FIN_SIGNING_SECRET: ' token-a-0123456789, token-b-0123456789 ' }).signingSecrets, ['token-a-0123456789', 'token-b-0123456789'])
   t.match(readConfig({ DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', FIN_DB_SCHEMA: 'fin_b', FIN_NOTIFY_LEASE_MS: '5000' }, 'postgres'), {
     backend: 'postgres', databaseUrl: 'postgres://db/x', redisUrl: 'redis://r', dbSchema: 'fin_b', notifyLease: 5000
   })
@@ -66,11 +66,11 @@ t.test('configuration from env, with clear errors', async (t) => {
 
 t.test('started as a child process: healthz, tokens from env, the README walkthrough, seeding once', async (t) => {
   const path = join(dir, 'walkthrough', 'helpdesk.db')
-  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one,token-two' })
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one-0123456789,token-two-0123456789' })
   t.match(helpdesk.output(), /curl -s -H "Authorization: Bearer \$\{FIN_API_TOKEN%%,\*\}" http:\/\/127\.0\.0\.1:\d+\/api\/fin\/agents/)
   t.same(await (await fetch(`${helpdesk.origin}/healthz`)).json(), { status: 'ok', storage: 'ok', outbox: null })
 
-  for (const token of ['token-one', 'token-two']) {
+  for (const token of ['token-one-0123456789', 'token-two-0123456789']) {
     const res = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${token}` } })
     t.equal(res.status, 200, token)
     t.same((await res.json() as Array<{ id: string }>).map((a) => a.id), ['agent_fin', 'agent_sarah', 'agent_omar'])
@@ -78,10 +78,10 @@ t.test('started as a child process: healthz, tokens from env, the README walkthr
   t.equal((await fetch(`${helpdesk.base}/agents`, { headers: { authorization: 'Bearer nope' } })).status, 401)
 
   const printed = /curl [^\n]+/.exec(helpdesk.output())![0]
-  const { stdout: agents } = await run('sh', ['-c', printed], { env: { ...process.env, FIN_API_TOKEN: 'token-one,token-two' } })
+  const { stdout: agents } = await run('sh', ['-c', printed], { env: { ...process.env, FIN_API_TOKEN: 'token-one-0123456789,token-two-0123456789' } })
   t.equal(JSON.parse(agents).length, 3, 'the printed curl command works as printed')
 
-  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', walkthrough()], { env: { ...process.env, BASE: helpdesk.base, TOKEN: 'token-one' } })
+  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', walkthrough()], { env: { ...process.env, BASE: helpdesk.base, TOKEN: 'token-one-0123456789' } })
   const lines = stdout.trim().split('\n')
   const last = JSON.parse(lines[lines.length - 1]!)
   t.match(last, [{ message_type: 'comment', author: { id: 'agent_fin', user_type: 'agent' }, body: '<p>Our Pro plan is $20 a month.</p>' }], 'the last step lists only the message after the first')
@@ -94,8 +94,8 @@ t.test('started as a child process: healthz, tokens from env, the README walkthr
   await storage.upsertAgent({ id: 'agent_new', name: 'New', email: 'new@example.com' })
   storage.db.prepare("DELETE FROM fin_agents WHERE id = 'agent_omar'").run()
   await storage.close()
-  const again = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one' })
-  const res = await fetch(`${again.base}/agents`, { headers: { authorization: 'Bearer token-one' } })
+  const again = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one-0123456789' })
+  const res = await fetch(`${again.base}/agents`, { headers: { authorization: 'Bearer token-one-0123456789' } })
   t.same((await res.json() as Array<{ id: string }>).map((a) => a.id), ['agent_fin', 'agent_sarah', 'agent_new'], 'no reseeding on a second start')
   again.child.kill('SIGTERM')
   t.equal(await again.exited, 0)
@@ -103,8 +103,8 @@ t.test('started as a child process: healthz, tokens from env, the README walkthr
 
 t.test('SIGTERM lets in-flight requests finish: nothing processed goes unanswered', async (t) => {
   const path = join(dir, 'shutdown', 'helpdesk.db')
-  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'tok', FIN_RATE_LIMIT: '0' })
-  const headers = { authorization: 'Bearer tok', 'content-type': 'application/json' }
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'tok-0123456789abcdef', FIN_RATE_LIMIT: '0' })
+  const headers = { authorization: 'Bearer tok-0123456789abcdef', 'content-type': 'application/json' }
   const user = await (await fetch(`${helpdesk.base}/user`, { method: 'POST', headers, body: '{"name":"Jane"}' })).json() as { id: string }
   const created = await (await fetch(`${helpdesk.base}/conversation`, {
     method: 'POST', headers, body: JSON.stringify({ user_id: user.id, initial_message: { body: 'hi' } })
@@ -136,7 +136,7 @@ t.test('SIGTERM lets in-flight requests finish: nothing processed goes unanswere
 
 t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatures required', async (t) => {
   const helpdesk = await startHelpdesk(t, {
-    FIN_DB_PATH: join(dir, 'oauth', 'helpdesk.db'), FIN_OAUTH_CLIENTS: 'fin:fin-client-secret-0123', FIN_OAUTH_TOKEN_TTL: '120', FIN_SIGNING_SECRET: 'sig-old,sig-new'
+    FIN_DB_PATH: join(dir, 'oauth', 'helpdesk.db'), FIN_OAUTH_CLIENTS: 'fin:fin-client-secret-0123', FIN_OAUTH_TOKEN_TTL: '120', FIN_SIGNING_SECRET: 'sig-old-0123456789abcdef,sig-new-0123456789abcdef'
   })
   t.match(helpdesk.output(), /OAuth: +http:\/\/127\.0\.0\.1:\d+\/api\/fin\/oauth\/token for fin/)
   const token = await fetch(`${helpdesk.base}/oauth/token`, {
@@ -149,7 +149,7 @@ t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatur
   t.equal(expiresIn, 120)
   const unsigned = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}` } })
   t.equal(unsigned.status, 401, 'unsigned requests are refused')
-  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, ...signFinRequest({ secret: 'sig-new' }) } })
+  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, ...signFinRequest({ secret: 'sig-new-0123456789abcdef' }) } })
   t.equal(signed.status, 200, 'a signed request with an OAuth token passes')
   helpdesk.child.kill('SIGTERM')
   t.equal(await helpdesk.exited, 0)

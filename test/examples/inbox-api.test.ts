@@ -13,11 +13,11 @@ import { PostgresStorage } from '../../lib/postgres/index.js'
 const dir = mkdtempSync(join(tmpdir(), 'fin-inbox-api-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-const FIN = { authorization: 'Bearer fin-token' }
-const CONSOLE = { authorization: 'Bearer console-token' }
+const FIN = { authorization: 'Bearer fin-token-0123456789abcdef' }
+const CONSOLE = { authorization: 'Bearer console-token-0123456789abcdef' }
 
 function env (db: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { FIN_API_TOKEN: 'fin-token', CONSOLE_TOKEN: 'console-token', FIN_DB_PATH: join(dir, db), ...extra }
+  return { FIN_API_TOKEN: 'fin-token-0123456789abcdef', CONSOLE_TOKEN: 'console-token-0123456789abcdef', FIN_DB_PATH: join(dir, db), ...extra }
 }
 
 async function conversation (app: Awaited<ReturnType<typeof buildHelpdesk>>, title: string): Promise<string> {
@@ -119,7 +119,7 @@ t.test('the event stream: one frame per change, ended when the app closes', asyn
 })
 
 t.test('`npm start` prints the inbox URL, and it serves the page', async (t) => {
-  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'start.db'), CONSOLE_TOKEN: 'console-token' })
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'start.db'), CONSOLE_TOKEN: 'console-token-0123456789abcdef' })
   const url = /Inbox: +(http:\/\/127\.0\.0\.1:\d+\/inbox) /.exec(helpdesk.output())?.[1]
   t.equal(url, `${helpdesk.origin}/inbox`)
   const page = await fetch(url!)

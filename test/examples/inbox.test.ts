@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fin-inbox-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
 const CONSOLE_TOKEN = 'console-secret-4c1f9e'
-const FIN_TOKEN = 'fin-token'
+const FIN_TOKEN = 'fin-token-0123456789abcdef'
 /** Live updates and sync states must show within this (the "within 5 s"). */
 const LIVE = 5000
 

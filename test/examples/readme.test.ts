@@ -18,7 +18,7 @@ t.test('the README registration example runs as written, against the built packa
   const file = join(dir, 'server.mjs')
   writeFileSync(file, example!)
 
-  const child = spawn(process.execPath, [file], { env: { ...process.env, FIN_API_TOKEN: 'readme-token', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [file], { env: { ...process.env, FIN_API_TOKEN: 'readme-token-0123456789abcdef', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => child.kill('SIGKILL'))
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
@@ -29,7 +29,7 @@ t.test('the README registration example runs as written, against the built packa
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   const origin = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]
-  const headers = { authorization: 'Bearer readme-token', 'content-type': 'application/json' }
+  const headers = { authorization: 'Bearer readme-token-0123456789abcdef', 'content-type': 'application/json' }
   const agents = await (await fetch(`${origin}/api/fin/agents`, { headers })).json()
   t.same(agents, [{ id: 'agent_fin', user_type: 'agent', name: 'Fin', email: 'fin@example.com', photo_url: null, alias: null }])
   const user = await (await fetch(`${origin}/api/fin/user`, { method: 'POST', headers, body: '{"name":"Jane"}' })).json() as { id: string }

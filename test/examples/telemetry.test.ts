@@ -14,8 +14,8 @@ let n = 0
 function env (fin: FakeFin): Record<string, string> {
   return {
     FIN_DB_PATH: join(dir, `helpdesk-${++n}.db`),
-    FIN_API_TOKEN: 'otel-token',
-    CONSOLE_TOKEN: 'console-token',
+    FIN_API_TOKEN: 'otel-token-0123456789abcdef',
+    CONSOLE_TOKEN: 'console-token-0123456789abcdef',
     FIN_INTEGRATION_ID: 'a3c729d4e8f6b15c',
     FIN_WEBHOOK_KEY: 'whk_secret_0123456789',
     FIN_BASE_URL: `${fin.url}/hooks/standalone`
@@ -24,13 +24,13 @@ function env (fin: FakeFin): Record<string, string> {
 
 /** A user, a conversation through the Fin API, then an agent's reply in the console (which asks Fin to sync). */
 async function walk (base: string, origin: string): Promise<void> {
-  const fin = { authorization: 'Bearer otel-token', 'content-type': 'application/json' }
+  const fin = { authorization: 'Bearer otel-token-0123456789abcdef', 'content-type': 'application/json' }
   const user = await (await fetch(`${base}/user`, { method: 'POST', headers: fin, body: JSON.stringify({ name: 'Jane' }) })).json() as { id: string }
   const created = await fetch(`${base}/conversation`, { method: 'POST', headers: fin, body: JSON.stringify({ user_id: user.id, initial_message: { body: '<p>Hi</p>' } }) })
   const { conversation } = await created.json() as { conversation: { id: string } }
   const reply = await fetch(`${origin}/console/conversations/${conversation.id}/messages`, {
     method: 'POST',
-    headers: { authorization: 'Bearer console-token', 'content-type': 'application/json' },
+    headers: { authorization: 'Bearer console-token-0123456789abcdef', 'content-type': 'application/json' },
     body: JSON.stringify({ author_id: 'agent_sarah', body: 'On it' })
   })
   if (reply.status !== 201) throw new Error(`console reply: ${reply.status}`)

@@ -16,7 +16,7 @@ async function appOn (path: string, fin: FakeFin, drainTimeout: number) {
   const storage = new SqliteStorage({ path })
   app.addHook('onClose', () => storage.close()) // added first: runs after the plugin drained
   await app.register(finHelpdesk, {
-    tokens: ['t'],
+    tokens: ['t-0123456789abcdef'],
     storage,
     notify: { integrationId: 'i', webhookKey: 'k', baseUrl: fin.url, coalesceWindow: 0, drainTimeout, outbox: new SqliteOutbox({ database: storage.db }) }
   })

@@ -92,7 +92,7 @@ t.test('the webhook key never travels in clear: http baseUrl only on loopback or
   t.equal(url({ baseUrl: 'http://10.0.0.5:8080', allowInsecureBaseUrl: true }), 'http://10.0.0.5:8080/custom_helpdesk_conversation_event/abc')
   const app = Fastify()
   t.teardown(() => app.close())
-  app.register(finHelpdesk, { tokens: ['t'], notify: { integrationId: 'i', webhookKey: 'k', baseUrl: 'http://fin.example.com' } })
+  app.register(finHelpdesk, { tokens: ['t-0123456789abcdef'], notify: { integrationId: 'i', webhookKey: 'k', baseUrl: 'http://fin.example.com' } })
   await t.rejects(Promise.resolve(app.ready()), { code: 'FIN_ERR_OPTIONS' }, 'refused at register time')
 })
 
@@ -116,7 +116,7 @@ t.test('bad calls are refused; unconfigured integrations say so', async (t) => {
   await t.rejects(app.notifyFin('c', { integration: 'other' }), { code: 'FIN_ERR_OPTIONS' })
   const plain = Fastify()
   t.teardown(() => plain.close())
-  await plain.register(finHelpdesk, { tokens: ['t'] })
+  await plain.register(finHelpdesk, { tokens: ['t-0123456789abcdef'] })
   await t.rejects(plain.notifyFin('c'), FinNotifyNotConfiguredError)
   t.equal(fin.received.length, 0)
 })
@@ -126,8 +126,8 @@ t.test('two integrations: notifyFin says which one it speaks for', async (t) => 
   const finB = await FakeFin.start(t)
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(finHelpdesk, { name: 'brand-a', prefix: '/a', tokens: ['t'], notify: { integrationId: 'int_a', webhookKey: 'key_a', baseUrl: finA.url, coalesceWindow: 0 } })
-  await app.register(finHelpdesk, { name: 'brand-b', prefix: '/b', tokens: ['t'], notify: { integrationId: 'int_b', webhookKey: 'key_b', baseUrl: finB.url, coalesceWindow: 0 } })
+  await app.register(finHelpdesk, { name: 'brand-a', prefix: '/a', tokens: ['t-0123456789abcdef'], notify: { integrationId: 'int_a', webhookKey: 'key_a', baseUrl: finA.url, coalesceWindow: 0 } })
+  await app.register(finHelpdesk, { name: 'brand-b', prefix: '/b', tokens: ['t-0123456789abcdef'], notify: { integrationId: 'int_b', webhookKey: 'key_b', baseUrl: finB.url, coalesceWindow: 0 } })
   await app.ready()
   await app.notifyFin('conv_b', { integration: 'brand-b' })
   await app.notifyFin('conv_a')
@@ -161,9 +161,45 @@ t.test('what the endpoint answers is logged and reported without the webhook key
   t.same(reported, [
     'HTTP 307 redirect to https://elsewhere.example/steal?k=[webhook key], not followed',
     'HTTP 503: bad key [webhook key] [webhook key]',
-    `rejected by Fin: HTTP 400: x-webhook-key was [webhook key]${'.'.repeat(200 - 'x-webhook-key was '.length - WEBHOOK_KEY.length)}`
+    `rejected by Fin: HTTP 400: x-webhook-key was [webhook key]${'.'.repeat(200 - 'x-webhook-key was [webhook key]'.length)}`
   ])
   t.notOk(logs.some((line) => line.includes(WEBHOOK_KEY)), 'no log line holds the key')
+})
+
+t.test('a key straddling the cut of the error text is scrubbed first: no fragment reaches logs, events or the outbox', async (t) => {
+  const fin = await FakeFin.start(t)
+  // The key starts 5 characters before the 200th: cutting first, then scrubbing, left "whk_s" in the error.
+  const padding = 'x'.repeat(195)
+  fin.answer(
+    { status: 503, body: `${padding}${WEBHOOK_KEY} tail` },
+    { status: 400, body: `${padding}${encodeURIComponent(WEBHOOK_KEY)}` }
+  )
+  const { app, events, logs } = await buildNotifyApp(t, fin, { retry: { baseDelay: 1, maxDelay: 2 } })
+  await app.notifyFin('conv_1')
+  await until(() => events['notify.failed'].length === 1, 'given up on the 400')
+  const reported = [...events['notify.retry'].map((e) => e.error), events['notify.failed'][0]?.reason ?? '']
+  t.same(reported, [`HTTP 503: ${padding}[webh`, `rejected by Fin: HTTP 400: ${padding}[webh`], 'cut inside the placeholder, never inside the key')
+  const fragment = WEBHOOK_KEY.slice(0, 5)
+  t.notOk(logs.some((line) => line.includes(fragment)), 'no log line holds a fragment of the key')
+  t.notOk(JSON.stringify(events).includes(fragment), 'no event holds one')
+})
+
+t.test('a body that breaks off inside the key leaves no fragment of it', async (t) => {
+  const { createServer } = await import('node:http')
+  const server = createServer((_request, response) => {
+    response.writeHead(503, { 'content-length': '1000' })
+    response.write(`bad key ${WEBHOOK_KEY.slice(0, 12)}`)
+    setTimeout(() => response.destroy(), 20)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const { port } = server.address() as { port: number }
+  const fin = await FakeFin.start(t)
+  const { app, events } = await buildNotifyApp(t, fin, { baseUrl: `http://127.0.0.1:${port}`, retry: { baseDelay: 60_000, maxDelay: 60_000 } })
+  await app.notifyFin('conv_1')
+  await until(() => events['notify.retry'].length === 1, 'one failed attempt')
+  t.match(events['notify.retry'][0], { status: 503 })
+  t.equal(events['notify.retry'][0]?.error, 'HTTP 503: bad key ', 'exactly: the first 12 characters of the key dropped')
 })
 
 t.test('an answer whose body breaks off midway is judged by its status', async (t) => {

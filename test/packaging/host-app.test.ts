@@ -86,7 +86,7 @@ t.test('the packed package installs into an empty host app: small, no dev toolin
       "import finHelpdesk, { MemoryStorage } from 'fastify-fin-helpdesk'",
       ...lines,
       'const app = Fastify()',
-      "await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['t'], storage: new MemoryStorage() })",
+      "await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['t-0123456789abcdef'], storage: new MemoryStorage() })",
       'const stored: Promise<unknown> = app.fin.storage.listConversations()',
       `console.log(stored, ${paths.map((_, i) => `Object.keys(entry${i})`).join(', ')})`,
       ''

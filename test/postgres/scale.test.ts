@@ -8,7 +8,7 @@ import { FakeFin } from '../fixtures/fake-fin.js'
 import { havePostgres, PG_URL, testPool } from '../fixtures/services.js'
 import { startHelpdesk } from '../fixtures/spawn.js'
 
-const AUTH = { authorization: 'Bearer fin-token' }
+const AUTH = { authorization: 'Bearer fin-token-0123456789abcdef' }
 
 /** One app instance on the shared schema, as a load-balanced deployment would run several. */
 async function instance (t: Test, pool: PostgresStorage['pool'], schema: string, fin: FakeFin, notify: object = {}): Promise<FastifyInstance> {
@@ -16,7 +16,7 @@ async function instance (t: Test, pool: PostgresStorage['pool'], schema: string,
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, {
-    tokens: ['fin-token'],
+    tokens: ['fin-token-0123456789abcdef'],
     storage,
     rateLimit: false,
     notify: { integrationId: 'int', webhookKey: 'k', baseUrl: fin.url, outbox: new PostgresOutbox({ pool, schema }), pollInterval: 100, lease: 1000, ...notify }
@@ -79,8 +79,8 @@ t.test('several instances on one PostgreSQL database', async (t) => {
     const env = {
       DATABASE_URL: PG_URL,
       FIN_DB_SCHEMA: name,
-      FIN_API_TOKEN: 'fin-token',
-      CONSOLE_TOKEN: 'console',
+      FIN_API_TOKEN: 'fin-token-0123456789abcdef',
+      CONSOLE_TOKEN: 'console-0123456789abcdef',
       FIN_RATE_LIMIT: '0',
       FIN_INTEGRATION_ID: 'int',
       FIN_WEBHOOK_KEY: 'k',
@@ -96,7 +96,7 @@ t.test('several instances on one PostgreSQL database', async (t) => {
     const id = created.conversation.id
     t.equal((await fetch(`${doomed.base}/conversation?conversation_id=${id}`, { headers: AUTH })).status, 200, 'one database behind both')
 
-    t.equal((await post(doomed.origin, `/console/conversations/${id}/messages`, { authorization: 'Bearer console' }, { author_id: 'agent_sarah', body: 'On it' })).status, 201)
+    t.equal((await post(doomed.origin, `/console/conversations/${id}/messages`, { authorization: 'Bearer console-0123456789abcdef' }, { author_id: 'agent_sarah', body: 'On it' })).status, 201)
     const [claimed] = await fin.waitFor(1)
     t.equal(claimed!.path, '/custom_helpdesk_conversation_event/int', 'the first instance claimed it and is mid-POST')
     doomed.child.kill('SIGKILL')

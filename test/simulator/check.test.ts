@@ -11,7 +11,7 @@ const failedErrors = (report: CheckReport): string[] => report.checks.filter((c)
 for (const variant of VARIANTS) {
   t.test(`${variant}: no check fails with an error on the example helpdesk`, async (t) => {
     const { base } = await exampleHelpdesk(t)
-    const report = await runConformance({ baseUrl: base, token: 'tok-Example', variant })
+    const report = await runConformance({ baseUrl: base, token: 'tok-Example-0123456789abcdef', variant })
     t.same(failedErrors(report), [], JSON.stringify(report.checks.filter((c) => !c.ok)))
     t.ok(report.passed >= 45, `${report.passed} checks passed`)
     t.equal(report.failed, 0)
@@ -23,7 +23,7 @@ t.test('five runs in a row against the example app give the same report, its fai
   // The example's own limits: 20 failed authentications a minute per IP (FIN_RATE_LIMIT 0 lifts only the per-client one).
   const { base } = await exampleHelpdesk(t)
   const reports: CheckReport[] = []
-  for (let run = 0; run < 5; run++) reports.push(await runConformance({ baseUrl: base, token: 'tok-Example' }))
+  for (let run = 0; run < 5; run++) reports.push(await runConformance({ baseUrl: base, token: 'tok-Example-0123456789abcdef' }))
   const outline = (report: CheckReport) => report.checks.map((c) => `${c.id} ${c.status} ${c.severity}`)
   for (let run = 1; run < 5; run++) t.same(outline(reports[run]!), outline(reports[0]!), `run ${run + 1} reports what run 1 did`)
   t.same(reports.map((report) => exitCode(report)), [0, 0, 0, 0, 0])
@@ -35,9 +35,9 @@ t.test('five runs in a row against the example app give the same report, its fai
 
 t.test('a signed helpdesk with OAuth is checked end to end: signatures, stale and tampered requests, token refresh', async (t) => {
   for (const variant of VARIANTS) {
-    const { base } = await exampleHelpdesk(t, { FIN_SIGNING_SECRET: 'sign-0123456789', FIN_OAUTH_CLIENTS: 'fin:fin-secret-0123456789' })
+    const { base } = await exampleHelpdesk(t, { FIN_SIGNING_SECRET: 'sign-0123456789-0123456789abcdef', FIN_OAUTH_CLIENTS: 'fin:fin-secret-0123456789' })
     const oauth = { tokenUrl: `${base}/oauth/token`, clientId: 'fin', clientSecret: 'fin-secret-0123456789' }
-    const report = await runConformance({ baseUrl: base, oauth, signingSecret: 'sign-0123456789', variant })
+    const report = await runConformance({ baseUrl: base, oauth, signingSecret: 'sign-0123456789-0123456789abcdef', variant })
     t.same(failedErrors(report), [], `${variant}: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`)
     for (const id of ['signature.unsigned', 'signature.stale', 'signature.tampered', 'oauth.token', 'oauth.refresh']) {
       t.match(report.checks.find((c) => c.id === id), { ok: true, severity: 'error' }, `${variant}: ${id} ran and passed`)
@@ -55,7 +55,7 @@ async function broken (t: Test, variant: Variant, options: Partial<FinHelpdeskPl
   const app = Fastify()
   t.teardown(() => app.close())
   hack?.(app)
-  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok-Example'], rateLimit: false, authFailureLimit: false, variant, ...options, storage })
+  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok-Example-0123456789abcdef'], rateLimit: false, authFailureLimit: false, variant, ...options, storage })
   return `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/fin`
 }
 
@@ -115,7 +115,7 @@ const cases: Array<{ name: string, variant: Variant, expect: string, warning?: b
 for (const c of cases) {
   t.test(`the checker fails, naming the check, on a helpdesk with ${c.name}`, async (t) => {
     const base = await broken(t, c.variant, c.options ?? {}, c.hack)
-    const report = await runConformance({ baseUrl: base, token: 'tok-Example', variant: c.variant })
+    const report = await runConformance({ baseUrl: base, token: 'tok-Example-0123456789abcdef', variant: c.variant })
     const failed = report.checks.filter((check) => check.status === 'failed' && check.severity === (c.warning === true ? 'warning' : 'error')).map((check) => check.id)
     t.ok(failed.includes(c.expect), `failed: ${JSON.stringify(failed)}`)
     t.equal(exitCode(report, c.warning), 1)
@@ -165,7 +165,7 @@ t.test('the sanitizing probe refused with a 4xx is as good as cleaned; a 5xx on 
     const base = await broken(t, 'standard', {}, (app) => app.addHook('preValidation', async (request, reply) => {
       if (JSON.stringify(request.body ?? '').includes('<script')) return reply.code(status).send({ statusCode: status, code: 'REFUSED', error: 'Refused', message: 'markup refused' })
     }))
-    const report = await runConformance({ baseUrl: base, token: 'tok-Example' })
+    const report = await runConformance({ baseUrl: base, token: 'tok-Example-0123456789abcdef' })
     for (const id of ['sanitize.script', 'sanitize.event-attributes', 'sanitize.javascript-urls', 'sanitize.headings']) t.match(report.checks.find((c) => c.id === id), expected, `${status}: ${id}`)
   }
 })

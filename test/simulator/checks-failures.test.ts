@@ -40,7 +40,7 @@ for (const [mode, standard] of cases) {
   t.test(`a helpdesk answering ${mode === 'echo' ? 'what it was sent' : mode}: the checks fail, none throws`, async (t) => {
     const url = await junk(t, mode)
     for (const variant of ['standard', 'posts-only'] as const) {
-      const report = await runConformance({ baseUrl: url, token: 't', variant, signingSecret: 'secret' })
+      const report = await runConformance({ baseUrl: url, token: 't', variant, signingSecret: 'secret-0123456789abcdef' })
       t.equal(exitCode(report), 1, variant)
       t.ok(report.failed >= 10, `${variant}: ${report.failed} failed`)
       // What needs a user or a conversation is not checked (never ok): nothing was there to look at.

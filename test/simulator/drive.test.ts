@@ -14,11 +14,11 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 for (const variant of VARIANTS) {
   t.test(`${variant}: 100 conversations of 20 messages, agents replying through the console: transcripts equal`, async (t) => {
     // Fin's webhook server first: the helpdesk needs its URL; then the helpdesk, whose URL Fin needs.
-    const sim = new FinSimulator({ baseUrl: 'http://127.0.0.1:1/not-yet', token: 'fin-token', variant, webhook: { integrationId: 'int_sim', webhookKey: 'hook-key' } })
+    const sim = new FinSimulator({ baseUrl: 'http://127.0.0.1:1/not-yet', token: 'fin-token-0123456789abcdef', variant, webhook: { integrationId: 'int_sim', webhookKey: 'hook-key' } })
     await sim.start()
     const config = readConfig({
-      FIN_API_TOKEN: 'fin-token',
-      CONSOLE_TOKEN: 'console-token',
+      FIN_API_TOKEN: 'fin-token-0123456789abcdef',
+      CONSOLE_TOKEN: 'console-token-0123456789abcdef',
       FIN_RATE_LIMIT: '0',
       FIN_DB_PATH: join(dir, `${variant}.db`),
       FIN_INTEGRATION_ID: 'int_sim',
@@ -31,7 +31,7 @@ for (const variant of VARIANTS) {
     sim.client.baseUrl = `${origin}/api/fin`
     const consoleReply = async (conversationId: string, body: string) => {
       const res = await fetch(`${origin}/console/conversations/${conversationId}/messages`, {
-        method: 'POST', headers: { authorization: 'Bearer console-token', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body })
+        method: 'POST', headers: { authorization: 'Bearer console-token-0123456789abcdef', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body })
       })
       if (res.status !== 201) throw new Error(`console answered ${res.status}`)
     }

@@ -9,7 +9,7 @@ async function helpdesk (t: Test, hack: (app: FastifyInstance) => void): Promise
   const app = Fastify()
   t.teardown(() => app.close())
   hack(app)
-  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok'], storage, rateLimit: false })
+  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok-0123456789abcdef'], storage, rateLimit: false })
   return { base: `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/fin`, storage }
 }
 
@@ -25,7 +25,7 @@ t.test('a failed create is retried with the same object_id: one message, even wh
       return payload
     })
   })
-  const sim = new FinSimulator({ baseUrl: base, token: 'tok' })
+  const sim = new FinSimulator({ baseUrl: base, token: 'tok-0123456789abcdef' })
   const { conversationId } = await sim.startConversation({ name: 'Jane', body: '<p>Hi</p>' })
   const id = await sim.finSays(conversationId, '<p>Fin here.</p>')
   t.equal(seen.length, 3, 'two failures, then success')
@@ -41,13 +41,13 @@ t.test('the simulator gives up after createAttempts, naming the failure', async 
       if (request.url.endsWith('/messages') && request.method === 'POST') return reply.code(503).type('application/json').send('{"down":true}')
     })
   })
-  const sim = new FinSimulator({ baseUrl: base, token: 'tok', createAttempts: 2 })
+  const sim = new FinSimulator({ baseUrl: base, token: 'tok-0123456789abcdef', createAttempts: 2 })
   const { conversationId } = await sim.startConversation({ name: 'Jane', body: 'Hi' })
   await t.rejects(sim.userSays(conversationId, 'again'), { message: /createMessage failed: 503/ })
 })
 
 t.test('Fin\'s webhook server checks the path, the integration id and X-Webhook-Key', async (t) => {
-  const sim = new FinSimulator({ baseUrl: 'http://127.0.0.1:1', token: 'tok', webhook: { integrationId: 'int_1', webhookKey: 'key' } })
+  const sim = new FinSimulator({ baseUrl: 'http://127.0.0.1:1', token: 'tok-0123456789abcdef', webhook: { integrationId: 'int_1', webhookKey: 'key' } })
   await sim.start()
   t.teardown(() => sim.close())
   const send = (path: string, key: string, body = '{"conversation_id":"c1"}') => fetch(`${sim.webhookBaseUrl}${path}`, { method: 'POST', headers: { 'x-webhook-key': key, 'content-type': 'application/json' }, body })
@@ -65,16 +65,19 @@ t.test('with a signing secret the simulator signs every call with signFinRequest
   const app = Fastify()
   t.teardown(() => app.close())
   const signatures: string[] = []
-  app.addHook('onRequest', async (request) => { signatures.push(String(request.headers['x-fin-signature'])) })
-  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok'], storage, rateLimit: false, signature: { secrets: 'sim-secret' } })
+  const paths: string[] = []
+  app.addHook('onRequest', async (request) => { signatures.push(String(request.headers['x-fin-signature'])); paths.push(request.url) })
+  await app.register(finHelpdesk, { prefix: '/api/fin', tokens: ['tok-0123456789abcdef'], storage, rateLimit: false, signature: { secrets: 'sim-secret-0123456789abcdef' } })
   const base = `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/fin`
-  const sim = new FinSimulator({ baseUrl: base, token: 'tok', signingSecret: 'sim-secret' })
+  const sim = new FinSimulator({ baseUrl: base, token: 'tok-0123456789abcdef', signingSecret: 'sim-secret-0123456789abcdef' })
   const { conversationId } = await sim.startConversation({ name: 'Jane', body: '<p>Hi</p>' })
   await sim.finSays(conversationId, '<p>Fin here.</p>')
   await sim.sync(conversationId)
   t.same(await sim.compare(conversationId), [])
   t.ok(signatures.length >= 7 && signatures.every((s) => /^[0-9a-f]{64}$/.test(s)), 'every call carried a hex signature')
-  t.equal(new Set(signatures).size, signatures.length, 'no signature sent twice')
-  const unsigned = new FinSimulator({ baseUrl: base, token: 'tok' })
+  const read = paths.indexOf(`/api/fin/conversation?conversation_id=${conversationId}`)
+  t.equal(paths[read + 1], `/api/fin/messages?conversation_id=${conversationId}`, 'the first sync asks no after_id')
+  t.equal(signatures[read + 1], signatures[read], 'its two reads carry one signature, as Fin\'s do, and both pass')
+  const unsigned = new FinSimulator({ baseUrl: base, token: 'tok-0123456789abcdef' })
   await t.rejects(unsigned.startConversation({ name: 'Jane', body: '<p>Hi</p>' }), { message: /createUser failed: 401/ })
 })

@@ -9,8 +9,8 @@ t.test('every create answered 201 survives a SIGKILL right after; no object_id t
   const dir = mkdtempSync(join(tmpdir(), 'fin-crash-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const path = join(dir, 'helpdesk.db')
-  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'crash-token', FIN_RATE_LIMIT: '0' })
-  const headers = { authorization: 'Bearer crash-token', 'content-type': 'application/json' }
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'crash-token-0123456789abcdef', FIN_RATE_LIMIT: '0' })
+  const headers = { authorization: 'Bearer crash-token-0123456789abcdef', 'content-type': 'application/json' }
   const post = async (route: string, body: unknown) => {
     const res = await fetch(`${helpdesk.base}${route}`, { method: 'POST', headers, body: JSON.stringify(body) })
     return { status: res.status, body: await res.json() as Record<string, any> }

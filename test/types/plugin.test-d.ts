@@ -15,8 +15,8 @@ await app.register(finHelpdesk, { tokens: 't', paths: { standard: { getUser: '/u
 const redis = new Redis({ lazyConnect: true })
 await app.register(finHelpdesk, { name: 'c', oauth: { clients: [{ id: 'fin', secret: 's'.repeat(32) }], signingSecret: 'x'.repeat(32) }, signature: { secrets: 'k', redis }, rateLimit: { redis } })
 await app.register(finHelpdesk, { name: 'd', tokens: 't', signature: { secrets: ['k'], replayStore: new MemoryReplayStore() } })
-// @ts-expect-error a replay store answers whether the key was new
-await app.register(finHelpdesk, { name: 'e', tokens: 't', signature: { secrets: ['k'], replayStore: { remember: (key: string) => key } } })
+// @ts-expect-error a replay store answers how long ago the key was first seen (undefined: now)
+await app.register(finHelpdesk, { name: 'e', tokens: 't', signature: { secrets: ['k'], replayStore: { firstSeen: (key: string) => key } } })
 // @ts-expect-error variant is one of three strings
 await app.register(finHelpdesk, { tokens: ['t'], variant: 'graphql' })
 // @ts-expect-error only operations can be renamed

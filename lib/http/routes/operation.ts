@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FinEvents } from '../../events.js'
@@ -67,11 +67,15 @@ export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec
   }
   if (variant.request !== undefined) schema[inQuery ? 'querystring' : 'body'] = variant.request
   const { handler } = variant
+  // Read by the signature check (lib/auth/replay.ts: routeOperation): a repeated read is never a replay. Not
+  // declared on Fastify's FastifyContextConfig, which would show it on every route of the host.
+  const config = { finOperation: spec.operation } as unknown as FastifyContextConfig
   const { status } = spec
   app.withTypeProvider<TypeBoxTypeProvider>().route({
     method: route.method,
     url: route.path,
     schema,
+    config,
     bodyLimit,
     errorHandler: createErrorHandler(bodyLimit, route.variant),
     handler: standard

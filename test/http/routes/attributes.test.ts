@@ -60,9 +60,9 @@ for (const variant of VARIANTS) {
 
 t.test('attributeLimits: defaults and register-time checks', async (t) => {
   t.same(DEFAULT_ATTRIBUTE_LIMITS, { maxKeys: 500, maxBytes: 131072 })
-  t.same(resolveOptions({ tokens: ['t'] }).attributeLimits, { maxKeys: 500, maxBytes: 131072 })
-  t.same(resolveOptions({ tokens: ['t'], attributeLimits: { maxBytes: 1000 } }).attributeLimits, { maxKeys: 500, maxBytes: 1000 })
-  t.equal(resolveOptions({ tokens: ['t'], attributeLimits: false }).attributeLimits, undefined)
-  t.throws(() => resolveOptions({ tokens: ['t'], attributeLimits: { maxKeys: 0 } }), { code: 'FIN_ERR_OPTIONS', message: /attributeLimits.maxKeys/ })
-  t.throws(() => resolveOptions({ tokens: ['t'], attributeLimits: { maxBytes: 1.5 } }), { code: 'FIN_ERR_OPTIONS', message: /attributeLimits.maxBytes/ })
+  t.same(resolveOptions({ tokens: ['t-0123456789abcdef'] }).attributeLimits, { maxKeys: 500, maxBytes: 131072 })
+  t.same(resolveOptions({ tokens: ['t-0123456789abcdef'], attributeLimits: { maxBytes: 1000 } }).attributeLimits, { maxKeys: 500, maxBytes: 1000 })
+  t.equal(resolveOptions({ tokens: ['t-0123456789abcdef'], attributeLimits: false }).attributeLimits, undefined)
+  t.throws(() => resolveOptions({ tokens: ['t-0123456789abcdef'], attributeLimits: { maxKeys: 0 } }), { code: 'FIN_ERR_OPTIONS', message: /attributeLimits.maxKeys/ })
+  t.throws(() => resolveOptions({ tokens: ['t-0123456789abcdef'], attributeLimits: { maxBytes: 1.5 } }), { code: 'FIN_ERR_OPTIONS', message: /attributeLimits.maxBytes/ })
 })
