@@ -1,6 +1,5 @@
 import { FinBadRequestError } from '../errors.js'
 import type { Conversation, ConversationStatus, Message } from '../schemas/models.js'
-import type { FinStorage } from './types.js'
 
 /**
  * A filtered page of conversations for a host's own views (an agent inbox): newest change first, each with its
@@ -79,7 +78,13 @@ export function toPage (views: ConversationView[], limit: number): ConversationV
  * The views answered from any storage's other methods: every conversation read and filtered here, and one
  * listMessages per conversation shown. MemoryStorage's answer; the SQL adapters answer from an index instead.
  */
-export async function scanConversationViews (storage: FinStorage, query: ConversationViewQuery): Promise<ConversationViewPage> {
+/** What scanConversationViews reads: two methods of FinStorage (named here, so types.ts and this file do not import each other). */
+export interface ViewSource {
+  listConversations: (options?: { limit?: number }) => Promise<Conversation[]>
+  listMessages: (conversationId: string) => Promise<Message[] | null>
+}
+
+export async function scanConversationViews (storage: ViewSource, query: ConversationViewQuery): Promise<ConversationViewPage> {
   const limit = viewLimit(query)
   const after = decodeViewCursor(query.cursor)
   const search = searchText(query)
