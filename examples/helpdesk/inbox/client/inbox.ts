@@ -19,6 +19,8 @@ let lastTyping = 0
 let events: EventSource | null = null
 /** Conversation id to the newest message this agent has seen in it (kept per agent in this browser). */
 let seen: Record<string, string> = {}
+/** When this agent first used this browser: older messages are not news. */
+let since = ''
 const unread = new Set<string>()
 /** The key of the reply being composed: a retry after a failure sends the same one, and stores nothing twice. */
 let replyKey: string | null = null
@@ -149,16 +151,26 @@ async function enter (): Promise<void> {
   who.hidden = false
   $('notify-on').hidden = !('Notification' in window) || Notification.permission !== 'default'
   try {
-    seen = JSON.parse(localStorage.getItem(seenKey()) ?? 'null') as Record<string, string> | null ?? {}
+    const stored = JSON.parse(localStorage.getItem(seenKey()) ?? 'null') as { since: string, seen: Record<string, string> } | null
+    seen = stored?.seen ?? {}
+    since = stored?.since ?? new Date().toISOString()
   } catch {
     seen = {}
+    since = new Date().toISOString()
   }
-  firstLoad = localStorage.getItem(seenKey()) === null
+  saveSeen()
   await loadList()
   follow()
+  // A reload keeps the open conversation (its id is in the address).
+  const hash = decodeURIComponent(location.hash.slice(1))
+  if (/^[\w-]+$/.test(hash)) await openThread(hash)
 }
 
-let firstLoad = false
+function saveSeen (): void {
+  try {
+    localStorage.setItem(seenKey(), JSON.stringify({ since, seen }))
+  } catch {}
+}
 
 function seenKey (): string {
   return `inbox-seen:${me?.id ?? ''}`
@@ -187,11 +199,6 @@ async function loadList (more = false): Promise<void> {
   rows = more ? [...rows, ...page.conversations.filter((c) => !rows.some((r) => r.id === c.id))] : page.conversations
   nextCursor = page.next_cursor
   for (const row of page.conversations) noteUnread(row)
-  if (firstLoad) {
-    // A browser that never saw this inbox starts with everything read: only what happens from now on is new.
-    firstLoad = false
-    for (const row of rows) markSeen(row)
-  }
   renderList()
 }
 
@@ -265,7 +272,7 @@ function setView (next: InboxView): void {
 
 function noteUnread (row: InboxConversation): void {
   const last = row.last_message
-  if (last === null || last.author_id === me?.id) return
+  if (last === null || last.author_id === me?.id || last.created_at < since) return
   if (seen[row.id] !== last.id && !(row.id === openId && document.visibilityState === 'visible')) unread.add(row.id)
 }
 
@@ -273,9 +280,7 @@ function markSeen (row: InboxConversation): void {
   unread.delete(row.id)
   if (row.last_message === null) return
   seen[row.id] = row.last_message.id
-  try {
-    localStorage.setItem(seenKey(), JSON.stringify(seen))
-  } catch {}
+  saveSeen()
 }
 
 function updateTitle (): void {
@@ -340,7 +345,9 @@ function onChange (change: InboxChange): void {
     const at = rows.findIndex((r) => (r.updated_at ?? '') < (row.updated_at ?? ''))
     rows.splice(at === -1 ? rows.length : at, 0, row)
   }
-  if (row !== null && (change.kind === 'message' || change.kind === 'handover')) {
+  // Taken by another agent: no longer news for this one.
+  if (row !== null && row.assignee !== null && row.assignee.id !== me?.id) unread.delete(row.id)
+  else if (row !== null && (change.kind === 'message' || change.kind === 'handover')) {
     noteUnread(row)
     if (change.kind === 'handover' && row.needs_human) {
       unread.add(row.id)
@@ -367,6 +374,7 @@ async function openThread (id: string, keepScroll = false): Promise<void> {
   const thread = await api<InboxThread>(`/inbox/api/conversations/${encodeURIComponent(id)}`)
   if (openId !== id) return
   $('workspace').classList.add('show-thread')
+  history.replaceState(null, '', `#${encodeURIComponent(id)}`)
   $('thread-empty').hidden = true
   $('thread-body').hidden = false
   renderHead(thread.conversation)
@@ -408,6 +416,7 @@ function closeThread (): void {
   openId = null
   openMessages = []
   $('workspace').classList.remove('show-thread')
+  history.replaceState(null, '', location.pathname)
   $('thread-body').hidden = true
   $('thread-empty').hidden = false
 }
