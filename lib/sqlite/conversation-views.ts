@@ -27,3 +27,10 @@ export function sqliteConversationViews (db: Database, prefix: string): (query: 
     return toPage(rows.map((row) => fromViewRow(row, parse)), limit)
   }
 }
+
+/** SQLite's plan for one view query: lets operators and tests see it walks indexes, never the messages table. */
+export function conversationViewPlan (db: Database, prefix: string, query: ConversationViewQuery): string[] {
+  const table: TableName = (name) => `${prefix}${name}`
+  const { sql, values } = conversationViewSql(table, dialect, query, searchText(query), decodeViewCursor(query.cursor), viewLimit(query))
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...values) as Array<{ detail: string }>).map((row) => row.detail)
+}
