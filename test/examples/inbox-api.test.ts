@@ -279,18 +279,20 @@ t.test('event streams: each change once with its row; capped per agent; dropped 
   const ended = new Promise((resolve) => stream.res.once('close', resolve))
   more.push(await openStream(origin, cookie))
   await ended
+  t.match(stream.text(), /event: replaced\ndata: \{\}\n\n$/, 'told why, so it does not reconnect')
   t.equal(app.inbox.hub.streamsOf('agent_sarah'), 4, 'the oldest gave way')
 
   // A client that stops reading: the server drops it instead of buffering for it.
   const stalled = more[0]!
   stalled.res.pause()
-  const dropped = new Promise<[string, string]>((resolve) => app.inbox.hub.once('dropped', (agent: string, reason: string) => resolve([agent, reason])))
+  const dropped: Array<[string, string]> = []
+  app.inbox.hub.on('dropped', (agent: string, reason: string) => dropped.push([agent, reason]))
   const big = 'x'.repeat(60_000)
   for (let i = 0; i < 200 && app.inbox.hub.streamsOf('agent_sarah') === 4; i++) {
     app.inbox.hub.publish({ kind: 'sync', conversation_id: id, conversation: null, ...{ pad: big } } as never)
     await new Promise((resolve) => setImmediate(resolve))
   }
-  t.same(await dropped, ['agent_sarah', 'client stopped reading'])
+  t.same(dropped, [['agent_sarah', 'client stopped reading']], 'dropped, before 200 frames of 60 KB were buffered for it')
   t.equal(app.inbox.hub.streamsOf('agent_sarah'), 3, 'the readers stay')
   for (const s of more) s.res.destroy()
   await app.close()

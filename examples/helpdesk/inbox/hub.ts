@@ -48,7 +48,8 @@ export class InboxHub extends EventEmitter {
   attach (res: ServerResponse, agentId: string): void {
     const mine = [...this.#streams].filter((s) => s.agentId === agentId)
     // A tab left open elsewhere gives way to the new one.
-    for (const old of mine.slice(0, Math.max(0, mine.length - this.#perAgent + 1))) this.#drop(old, 'too many streams')
+    // It is told so, and does not reconnect (else two tabs would take turns forever).
+    for (const old of mine.slice(0, Math.max(0, mine.length - this.#perAgent + 1))) this.#drop(old, 'too many streams', 'event: replaced\ndata: {}\n\n')
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -92,9 +93,11 @@ export class InboxHub extends EventEmitter {
     if (stream.res.writableLength > this.#maxBuffered) this.#drop(stream, 'client stopped reading')
   }
 
-  #drop (stream: Stream, reason: string): void {
+  /** With a last frame: ended after it; without (a client that stopped reading): cut off. */
+  #drop (stream: Stream, reason: string, last?: string): void {
     this.#streams.delete(stream)
-    stream.res.destroy()
+    if (last === undefined) stream.res.destroy()
+    else stream.res.end(last)
     this.emit('dropped', stream.agentId, reason)
   }
 }

@@ -311,6 +311,12 @@ function follow (): void {
     opened = true
   })
   source.addEventListener('change', (event) => onChange(JSON.parse((event as MessageEvent<string>).data) as InboxChange))
+  // This agent opened more tabs than the server keeps streams for: this one gives way, without reconnecting.
+  source.addEventListener('replaced', () => {
+    source.close()
+    if (events === source) events = null
+    showBanner('Live updates continue in your newer tab. Reload this one to use it here.', 'live-replaced')
+  })
   source.addEventListener('error', () => {
     if (events !== source) return
     if (source.readyState === EventSource.CONNECTING) {
