@@ -174,6 +174,18 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
     t.equal(await sarah.getByRole('navigation', { name: 'Conversations' }).isVisible(), false, 'signed out, also after a reload')
     await signIn(sarah, SARAH)
     await sarah.getByText('Signed in as Sarah Johnson').waitFor()
+
+    // Guessing one account's password: past 10 attempts the form says to wait (per account; per IP at 30).
+    const guesser = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage()
+    await guesser.goto(`${origin}/inbox`)
+    for (let i = 0; i < 10; i++) {
+      await signIn(guesser, { email: 'ceo@helpdesk.example', password: `guess-${i}` })
+      await guesser.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor()
+      await guesser.evaluate(() => { document.getElementById('sign-in-error')!.textContent = '' })
+    }
+    await signIn(guesser, { email: 'ceo@helpdesk.example', password: 'guess-10' })
+    await guesser.getByRole('alert').filter({ hasText: 'Too many sign-in attempts: try again in 15 minutes.' }).waitFor()
+    await guesser.context().close()
   })
 
   await t.test('2. views on the server among 150: Needs a human finds the oldest; Mine, Unassigned, All with paging; Search', async (t) => {
