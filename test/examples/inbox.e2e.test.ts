@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -24,6 +23,8 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const FIN_TOKEN = 'fin-token'
 const SARAH = { email: 'sarah@helpdesk.example', password: 'sarah-password-1' }
 const OMAR = { email: 'omar@helpdesk.example', password: 'omar-password-2' }
+/** In-page test of the message list being scrolled to its newest message (`scroller` in scope). */
+const AT_NEWEST = 'scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2'
 /** Live updates must show within this. */
 const LIVE = 5000
 
@@ -44,19 +45,20 @@ function titles (page: Page): Promise<string[]> {
 
 /** Records browser notifications instead of showing them (permission granted, as if the agent had said yes). */
 async function recordNotifications (context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    const shown: Array<{ title: string, body: string }> = []
+  // Plain JavaScript run in the page (the project compiles without the DOM's types).
+  await context.addInitScript(`{
+    const shown = []
     class RecordedNotification extends EventTarget {
       static permission = 'granted'
       static requestPermission = async () => 'granted'
-      constructor (title: string, options: { body?: string } = {}) {
+      constructor (title, options = {}) {
         super()
         shown.push({ title, body: options.body ?? '' })
       }
     }
     Object.defineProperty(window, 'Notification', { value: RecordedNotification })
     Object.defineProperty(window, 'shownNotifications', { value: shown })
-  })
+  }`)
 }
 
 t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', async (t) => {
@@ -149,7 +151,7 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
     await sarah.getByText('Signed in as Sarah Johnson').waitFor()
     const [cookie] = await laptop.cookies()
     t.match(cookie, { name: 'inbox_session', httpOnly: true, sameSite: 'Strict', path: '/inbox' })
-    t.equal(await sarah.evaluate(() => document.cookie), '', 'the page cannot read it')
+    t.equal(await sarah.evaluate('document.cookie'), '', 'the page cannot read it')
     await sarah.reload()
     await sarah.getByText('Signed in as Sarah Johnson').waitFor()
     t.equal(await sarah.getByRole('button', { name: 'Sign in' }).isVisible(), false, 'a reload keeps the agent signed in')
@@ -161,9 +163,9 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
 
     // The page's own session, trying to write as Omar: refused, nothing stored.
     const before = (await storage.listMessages(refund))!.length
-    const status = await sarah.evaluate(async (id) => (await fetch(`/inbox/api/conversations/${id}/messages`, {
+    const status = await sarah.evaluate(`fetch('/inbox/api/conversations/${refund}/messages', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: '<p>as Omar</p>', author_id: 'agent_omar' })
-    })).status, refund)
+    }).then((response) => response.status)`)
     t.equal(status, 400)
     t.equal((await storage.listMessages(refund))!.length, before)
 
@@ -181,7 +183,7 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
     for (let i = 0; i < 10; i++) {
       await signIn(guesser, { email: 'ceo@helpdesk.example', password: `guess-${i}` })
       await guesser.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor()
-      await guesser.evaluate(() => { document.getElementById('sign-in-error')!.textContent = '' })
+      await guesser.evaluate('document.getElementById(\'sign-in-error\').textContent = \'\'')
     }
     await signIn(guesser, { email: 'ceo@helpdesk.example', password: 'guess-10' })
     await guesser.getByRole('alert').filter({ hasText: 'Too many sign-in attempts: try again in 15 minutes.' }).waitFor()
@@ -231,7 +233,7 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
       const row = page.locator('#conversations > li').first()
       t.equal(await row.getAttribute('class'), 'unread', `${context}: marked unread`)
       t.match(await row.locator('.entry-meta').textContent(), /needs a human · waiting < 1 min/, `${context}: how long it waits`)
-      t.same(await page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications),
+      t.same(await page.evaluate('window.shownNotifications'),
         [{ title: 'Fin handed a conversation over', body: 'Order question 10 · Bulk Customer' }], `${context}: a notification`)
     }
     // Omar takes it on the phone and replies with Ctrl+Enter.
@@ -263,17 +265,17 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
       await page.locator('#conversations > li').filter({ hasText: 'Refund for a broken mug' }).getByRole('button').click()
       await page.getByRole('heading', { name: 'Refund for a broken mug' }).waitFor()
       await page.locator('#messages > li').nth(42).waitFor()
-      const box = await page.evaluate(() => {
-        const scroller = document.getElementById('message-scroll')!
-        const reply = document.getElementById('reply')!.getBoundingClientRect()
+      const box = await page.evaluate(`(() => {
+        const scroller = document.getElementById('message-scroll')
+        const reply = document.getElementById('reply').getBoundingClientRect()
         return {
-          pageScrolls: document.scrollingElement!.scrollHeight > window.innerHeight + 1 || document.scrollingElement!.scrollWidth > window.innerWidth,
+          pageScrolls: document.scrollingElement.scrollHeight > window.innerHeight + 1 || document.scrollingElement.scrollWidth > window.innerWidth,
           threadScrolls: scroller.scrollHeight > scroller.clientHeight,
-          atNewest: scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2,
+          atNewest: ${AT_NEWEST},
           replyInView: reply.top >= 0 && reply.bottom <= window.innerHeight && reply.left >= 0 && reply.right <= window.innerWidth,
           messages: document.querySelectorAll('#messages > li').length
         }
-      })
+      })()`)
       t.same(box, { pageScrolls: false, threadScrolls: true, atNewest: true, replyInView: true, messages: 43 }, `${width} px: the thread scrolls by itself, opened at its newest message, the reply box in view`)
       const listShown = await page.getByRole('navigation', { name: 'Conversations' }).isVisible()
       t.equal(listShown, width === 1280, width === 1280 ? 'list beside the thread' : 'the phone shows the thread alone')
@@ -281,19 +283,19 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
       if (width === 390) await page.locator('#customer summary').click()
       t.match(await page.locator('#customer-facts').innerText(), /Email\s+jane@example\.com\s+Tags\s+refund, vip\s+plan\s+Business\s+Conversation: order\s+1234/)
       // Lists inside a message stay lists: not bubbles.
-      const nested = await page.locator('#messages .body li').first().evaluate((li) => getComputedStyle(li).backgroundColor)
+      const nested = await page.evaluate('getComputedStyle(document.querySelector(\'#messages .body li\')).backgroundColor')
       t.equal(nested, 'rgba(0, 0, 0, 0)')
       // A reload keeps the thread open; then the skip link is the first stop, and lands in the reply box.
       await page.reload()
       await page.getByRole('heading', { name: 'Refund for a broken mug' }).waitFor()
       await page.keyboard.press('Tab')
-      t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to the reply box')
+      t.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to the reply box')
       await page.keyboard.press('Enter')
-      t.equal(await page.evaluate(() => document.activeElement?.id), 'reply', `${width} px: one Tab and Enter reach the reply box`)
+      t.equal(await page.evaluate('document.activeElement?.id'), 'reply', `${width} px: one Tab and Enter reach the reply box`)
       if (width === 390) {
         await page.getByRole('button', { name: 'Back to the list' }).click()
         t.equal(await page.getByRole('navigation', { name: 'Conversations' }).isVisible(), true, 'back to the list on the phone')
-        t.equal(await page.evaluate(() => document.scrollingElement!.scrollWidth <= window.innerWidth), true, 'no sideways scrolling')
+        t.equal(await page.evaluate('document.scrollingElement.scrollWidth <= window.innerWidth'), true, 'no sideways scrolling')
       }
       t.match(await page.locator('#conversations > li .entry-time').first().textContent(), /^\d\d:\d\d|^\d{1,2} \w{3}/, `${width} px: the list shows times`)
     }
@@ -317,7 +319,7 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
     t.equal(await eventually(() => sarah.locator('#messages > li').count(), (n) => n === 63), 63, 'appended')
     t.equal(listLoads(), loadsBefore, 'no list reload')
     t.ok(requests.sarah.some((r) => r.includes(`/inbox/api/conversations/${refund}/messages?after=`)), 'only the new messages fetched')
-    t.equal(await sarah.evaluate(() => { const s = document.getElementById('message-scroll')!; return s.scrollTop + s.clientHeight >= s.scrollHeight - 2 }), true, 'still at the newest')
+    t.equal(await sarah.evaluate(`(() => { const scroller = document.getElementById('message-scroll'); return ${AT_NEWEST} })()`), true, 'still at the newest')
 
     // Framed by another site: refused by the browser (frame-ancestors 'none').
     const framer = createServer((req, res) => res.end(`<!doctype html><iframe src="${origin}/inbox" width="600" height="400"></iframe>`))
@@ -327,7 +329,7 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
     await page.goto(`http://localhost:${(framer.address() as { port: number }).port}/`)
     await page.waitForTimeout(0)
     const frame = page.frames().find((f) => f !== page.mainFrame())
-    const framed = await eventually(async () => frame === undefined ? false : await frame.evaluate(() => document.getElementById('email') !== null).catch(() => false), (shown) => shown, 1000)
+    const framed = await eventually(async () => frame === undefined ? false : (await frame.evaluate('document.getElementById(\'email\') !== null').catch(() => false)) === true, (shown) => shown, 1000)
     t.equal(framed, false, 'the inbox does not render inside another site')
     await page.close()
   })
