@@ -86,9 +86,9 @@ t.test('sign-in: email and password; a session cookie that is HttpOnly, SameSite
 t.test('outside loopback the cookie is Secure; a short INBOX_SESSION_TTL expires', async (t) => {
   const app = await buildHelpdesk(readConfig(env('secure.db', { HOST: '0.0.0.0', INBOX_SESSION_TTL: '1' })), false)
   t.teardown(() => app.close())
-  // Secure cookies are only sent over HTTPS: a plain-HTTP sign-in gets none.
+  // Secure cookies are only sent over HTTPS: a plain-HTTP sign-in is refused, saying why.
   const plain = await app.inject({ method: 'POST', url: '/inbox/session', payload: SARAH })
-  t.equal(plain.statusCode, 200)
+  t.match(plain.json(), { statusCode: 400, code: 'FIN_ERR_BAD_REQUEST', message: /^Sign-in needs HTTPS here/ })
   t.equal(plain.headers['set-cookie'], undefined, 'no cookie over plain HTTP')
   const local = await buildHelpdesk(readConfig(env('ttl.db', { INBOX_SESSION_TTL: '1' })), false)
   t.teardown(() => local.close())

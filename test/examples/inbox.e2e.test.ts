@@ -315,9 +315,11 @@ t.test('the agent inbox: a team on a laptop and a phone, 150 conversations', asy
     // Live: Fin writes 20 messages; the open thread gets them appended; the list is never reloaded for it.
     const listLoads = (): number => requests.sarah.filter((r) => r.startsWith(`GET ${origin}/inbox/api/conversations?`)).length
     const loadsBefore = listLoads()
+    await sarah.locator('#conversations > li').filter({ hasText: 'Refund for a broken mug' }).getByRole('button').focus()
     for (let i = 0; i < 20; i++) await call('createMessage', { conversation_id: refund, author: finAgent, body: `<p>Live ${i}</p>` })
     t.equal(await eventually(() => sarah.locator('#messages > li').count(), (n) => n === 63), 63, 'appended')
     t.equal(listLoads(), loadsBefore, 'no list reload')
+    t.equal(await sarah.evaluate('document.activeElement?.closest(\'li\')?.dataset.id'), refund, 'a keyboard user keeps their place in the list')
     t.ok(requests.sarah.some((r) => r.includes(`/inbox/api/conversations/${refund}/messages?after=`)), 'only the new messages fetched')
     t.equal(await sarah.evaluate(`(() => { const scroller = document.getElementById('message-scroll'); return ${AT_NEWEST} })()`), true, 'still at the newest')
 

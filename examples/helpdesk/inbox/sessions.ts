@@ -5,7 +5,7 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
-  FinAuthRateLimitedError, FinRateLimitedError, FinUnauthorizedError, type AgentRecord, type FinStorage
+  FinAuthRateLimitedError, FinBadRequestError, FinRateLimitedError, FinUnauthorizedError, type AgentRecord, type FinStorage
 } from '../../../lib/index.js'
 import type { CredentialStore } from './credentials.js'
 import { DUMMY_HASH, verifyPassword } from './passwords.js'
@@ -84,6 +84,10 @@ export async function agentSessions (app: FastifyInstance, options: SessionOptio
   routes.post('/inbox/session', {
     schema: { body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }) }
   }, async (request, reply) => {
+    // A Secure cookie is never set over plain HTTP: say so, rather than "signing in" without a session.
+    if (options.secure && request.protocol !== 'https') {
+      throw new FinBadRequestError('Sign-in needs HTTPS here (the session cookie is Secure): serve the helpdesk over HTTPS, or from 127.0.0.1')
+    }
     // Every attempt counts, a right one too: past the limit even the right password waits (no guessing on).
     await limited(request, reply, perIp, authLimited, 'inbox-login-ip')
     await limited(request, reply, perAccount, authLimited, 'inbox-login-account')

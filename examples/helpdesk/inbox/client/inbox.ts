@@ -213,9 +213,13 @@ function matchesView (row: InboxConversation): boolean {
 }
 
 function renderList (): void {
+  const list = $('conversations')
+  // A keyboard user on a row keeps their place when the list is redrawn (live changes, the clock).
+  const focused = list.contains(document.activeElement) ? document.activeElement?.closest('li')?.dataset.id : undefined
   $('list-empty').hidden = rows.length > 0
   $('more').hidden = nextCursor === null
-  $('conversations').replaceChildren(...rows.map(renderRow))
+  list.replaceChildren(...rows.map(renderRow))
+  if (focused !== undefined) list.querySelector<HTMLButtonElement>(`li[data-id="${CSS.escape(focused)}"] button`)?.focus()
   updateTitle()
 }
 
