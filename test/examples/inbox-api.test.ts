@@ -104,6 +104,24 @@ t.test('outside loopback the cookie is Secure; a short INBOX_SESSION_TTL expires
   t.equal(status, 401, 'expired after INBOX_SESSION_TTL')
 })
 
+t.test('sessions live in the helpdesk\'s database: another instance honours them, a sign-out ends them everywhere', async (t) => {
+  const config = readConfig(env('shared.db', { INBOX_SESSION_SECRET: 's'.repeat(32) }))
+  const one = await buildHelpdesk(config, false)
+  t.teardown(() => one.close())
+  const two = await buildHelpdesk(config, false)
+  t.teardown(() => two.close())
+  const headers = await signIn(one)
+  t.equal((await two.inject({ url: '/inbox/api/me', headers })).json().id, 'agent_sarah', 'signed in on one, known on two')
+  t.equal((await two.inject({ method: 'DELETE', url: '/inbox/session', headers })).statusCode, 204)
+  t.equal((await one.inject({ url: '/inbox/api/me', headers })).statusCode, 401, 'signed out on two, out on one')
+  const again = await signIn(two)
+  await one.close()
+  const restarted = await buildHelpdesk(config, false)
+  t.teardown(() => restarted.close())
+  t.equal((await restarted.inject({ url: '/inbox/api/me', headers: again })).statusCode, 200, 'a restart keeps the sign-in')
+  t.throws(() => readConfig({ INBOX_SESSION_SECRET: 'short' }), /32 characters/)
+})
+
 t.test('without AGENT_PASSWORDS: generated once per agent, printed by npm start, kept across restarts', async (t) => {
   const config = readConfig({ FIN_API_TOKEN: 'fin-token', FIN_DB_PATH: join(dir, 'generated.db') })
   let app = await buildHelpdesk(config, false)

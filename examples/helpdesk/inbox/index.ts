@@ -14,6 +14,7 @@ import { credentialStore, type CredentialStore } from './credentials.js'
 import { handoverMarks, type HandoverMarks } from './handovers.js'
 import { InboxHub, type HubOptions } from './hub.js'
 import { generatePassword, hashPassword } from './passwords.js'
+import { sessionStore } from './session-store.js'
 import { agentSessions } from './sessions.js'
 import { conversationSummary, customerOf, threadMessage } from './views.js'
 import { InboxWrites } from './writes.js'
@@ -154,6 +155,7 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
       secret: options.sessionSecret ?? randomBytes(32).toString('base64url'),
       secure: options.secureCookies ?? true,
       ttl: options.sessionTtl ?? 8 * 3600_000,
+      store: await sessionStore(storage),
       redis: options.redis,
       perAgent: options.perAgent,
       loginsPerIp: options.loginsPerIp,

@@ -9,6 +9,7 @@ import {
 } from '../../../lib/index.js'
 import type { CredentialStore } from './credentials.js'
 import { DUMMY_HASH, verifyPassword } from './passwords.js'
+import type { InboxSessionStore } from './session-store.js'
 
 declare module 'fastify' {
   interface Session {
@@ -32,6 +33,8 @@ export interface SessionOptions {
   secure: boolean
   /** How long a sign-in lasts (ms). */
   ttl: number
+  /** Where sessions are kept. @default the library's memory store (one process; gone on restart) */
+  store?: InboxSessionStore
   /** An ioredis client: rate limits shared by the instances. */
   redis?: object
   /** Requests a minute per signed-in agent. @default 600 */
@@ -56,6 +59,7 @@ export async function agentSessions (app: FastifyInstance, options: SessionOptio
   await app.register(fastifySession, {
     secret: options.secret,
     cookieName: 'inbox_session',
+    ...(options.store === undefined ? {} : { store: options.store }),
     // Nothing stored, no cookie, until an agent signs in; a fixed lifetime from sign-in.
     saveUninitialized: false,
     rolling: false,
