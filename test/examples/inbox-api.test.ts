@@ -10,6 +10,7 @@ import { startHelpdesk } from '../fixtures/spawn.js'
 import { havePostgres, PG_URL, testPool } from '../fixtures/services.js'
 import { handoverMarks } from '../../examples/helpdesk/inbox/handovers.js'
 import { credentialStore } from '../../examples/helpdesk/inbox/credentials.js'
+import { sessionStore } from '../../examples/helpdesk/inbox/session-store.js'
 import { hashPassword, verifyPassword } from '../../examples/helpdesk/inbox/passwords.js'
 import { PostgresStorage } from '../../lib/postgres/index.js'
 
@@ -395,4 +396,14 @@ t.test('on PostgreSQL the marks and the password hashes sit in the helpdesk\'s s
   await c2.set('agent_sarah', 'hash-2')
   t.equal(await c1.get('agent_sarah'), 'hash-2')
   t.equal(await c2.get('agent_omar'), undefined)
+  const [s1, s2] = await Promise.all([sessionStore(storage), sessionStore(storage)])
+  const session = { agentId: 'agent_sarah', cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) } }
+  const expired = { agentId: 'agent_omar', cookie: { originalMaxAge: 1, expires: new Date(Date.now() - 1000) } }
+  await new Promise((resolve, reject) => s1!.set('sid-1', session, (err) => err === undefined ? resolve(null) : reject(err)))
+  await new Promise((resolve, reject) => s1!.set('sid-2', expired, (err) => err === undefined ? resolve(null) : reject(err)))
+  const read = (id: string) => new Promise((resolve, reject) => s2!.get(id, (err, found) => err === null ? resolve(found) : reject(err)))
+  t.match(await read('sid-1'), { agentId: 'agent_sarah' }, 'another instance reads it')
+  t.equal(await read('sid-2'), null, 'an expired one is not read')
+  await new Promise((resolve, reject) => s2!.destroy('sid-1', (err) => err === undefined ? resolve(null) : reject(err)))
+  t.equal(await read('sid-1'), null, 'destroyed for all')
 })
