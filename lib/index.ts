@@ -38,6 +38,7 @@ export type {
   FinStorage, AgentRecord, NewUser, UserPatch, NewMessage, NewConversation, ConversationPatch, Created,
   CreatedConversation, UpdatedConversation, StorageWriteOptions
 } from './storage/types.js'
+export { scanConversationViews, type ConversationViewQuery, type ConversationView, type ConversationViewPage } from './storage/views.js'
 export { DEFAULT_ATTRIBUTE_LIMITS, checkAttributes, type FinAttributeLimits, type AttributeLimits } from './storage/attributes.js'
 
 // The notify outbox: the interface to implement, and the in-memory one

@@ -101,8 +101,16 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     // With Redis (several processes), a signed write seen by one process is known to all (replays refused).
     signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets, redis }
   })
-  // Before the console: the inbox follows the console's writes with a hook that must see its routes.
-  await app.register(agentInbox, { storage, token: config.consoleToken, finAgentId: SEED_AGENTS[0]!.id, redis })
+  await app.register(agentInbox, {
+    storage,
+    finAgentId: SEED_AGENTS[0]!.id,
+    passwords: config.agentPasswords,
+    sessionSecret: config.inboxSessionSecret,
+    sessionTtl: config.inboxSessionTtl * 1000,
+    // Secure cookies travel over HTTPS only: everywhere but loopback (where the browser treats http as secure).
+    secureCookies: !isLoopback(config.host),
+    redis
+  })
   await app.register(agentConsole, { storage, token: config.consoleToken, redis })
   app.fin.events.on('notify.failed', (event) => {
     app.log.error({ conversation: event.conversation_id, reason: event.reason }, 'Fin was not notified')
@@ -123,6 +131,10 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     return { status: 'ok', storage: 'ok', outbox }
   })
   return app
+}
+
+export function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 interface Backend {

@@ -28,6 +28,12 @@ export interface HelpdeskConfig {
   oauth: Pick<FinOAuthOptions, 'clients' | 'tokenTtl' | 'signingSecret'> | undefined
   /** Secrets for Fin's request signatures; when set, unsigned requests are refused. */
   signingSecrets: string[]
+  /** The inbox's agent passwords by email (AGENT_PASSWORDS, `email:password,...`); others are generated once. */
+  agentPasswords: Map<string, string>
+  /** Signs the inbox's session cookies (INBOX_SESSION_SECRET, 32+ characters); random per process when unset. */
+  inboxSessionSecret: string | undefined
+  /** How long an inbox sign-in lasts, in seconds (INBOX_SESSION_TTL). @default 28800 (8 hours) */
+  inboxSessionTtl: number
 }
 
 /**
@@ -56,8 +62,28 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: Helpd
     consoleTokenGenerated: !env.CONSOLE_TOKEN,
     notify: readNotify(env),
     oauth: readOAuth(env),
-    signingSecrets: list(env.FIN_SIGNING_SECRET)
+    signingSecrets: list(env.FIN_SIGNING_SECRET),
+    agentPasswords: readAgentPasswords(env),
+    inboxSessionSecret: readSessionSecret(env),
+    inboxSessionTtl: integer(env, 'INBOX_SESSION_TTL', 28_800, 1, 30 * 86_400)!
   })
+}
+
+function readAgentPasswords (env: NodeJS.ProcessEnv): Map<string, string> {
+  return new Map(list(env.AGENT_PASSWORDS).map((pair) => {
+    const colon = pair.indexOf(':')
+    if (colon <= 0 || colon === pair.length - 1) throw new Error('AGENT_PASSWORDS must be comma-separated email:password pairs')
+    const password = pair.slice(colon + 1)
+    if (password.length < 8) throw new Error(`AGENT_PASSWORDS: the password of ${pair.slice(0, colon)} must have 8 characters or more`)
+    return [pair.slice(0, colon).toLowerCase(), password]
+  }))
+}
+
+function readSessionSecret (env: NodeJS.ProcessEnv): string | undefined {
+  const secret = env.INBOX_SESSION_SECRET
+  if (secret === undefined || secret === '') return undefined
+  if (secret.length < 32) throw new Error('INBOX_SESSION_SECRET must have 32 characters or more')
+  return secret
 }
 
 function list (value: string | undefined): string[] {

@@ -12,6 +12,8 @@ import {
 } from '../sql/fragments.js'
 import { migratePostgres, SCHEMA_NAME, STORAGE_TRACK, transaction } from './migrations.js'
 import { checkAttributes } from '../storage/attributes.js'
+import { postgresConversationViews } from './conversation-views.js'
+import type { ConversationViewPage, ConversationViewQuery } from '../storage/views.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   StorageWriteOptions, UpdatedConversation, UserPatch
@@ -41,6 +43,7 @@ export class PostgresStorage implements FinStorage {
   readonly #now: () => Date
   readonly #ready: Promise<void>
   readonly #queries: ReturnType<typeof queries>
+  readonly #views: ReturnType<typeof postgresConversationViews>
 
   constructor (options: PostgresStorageOptions) {
     this.schema = options.schema ?? 'fin'
@@ -50,6 +53,7 @@ export class PostgresStorage implements FinStorage {
     this.#owned = options.pool === undefined
     this.#now = options.now ?? (() => new Date())
     this.#queries = queries(`"${this.schema}"`)
+    this.#views = postgresConversationViews(this.pool, `"${this.schema}"`)
     this.#ready = migratePostgres(this.pool, this.schema, STORAGE_TRACK)
     // Reported by the first call that awaits it; never an unhandled rejection.
     this.#ready.catch(() => {})
@@ -103,6 +107,11 @@ export class PostgresStorage implements FinStorage {
   async listConversations (options: { limit?: number } = {}): Promise<Conversation[]> {
     await this.#ready
     return (await this.pool.query<ConversationJoin>(this.#queries.listConversations, [options.limit ?? 50])).rows.map(toConversation)
+  }
+
+  async listConversationViews (query: ConversationViewQuery): Promise<ConversationViewPage> {
+    await this.#ready
+    return this.#views(query)
   }
 
   async createConversation (input: NewConversation, options?: StorageWriteOptions): Promise<Created<CreatedConversation>> {

@@ -13,6 +13,8 @@ import {
   AGENT_COLUMNS, MESSAGE_COLUMNS, USER_COLUMNS, conversationSelect as sqlConversationSelect, upsertAgent as sqlUpsertAgent, type TableName
 } from '../sql/fragments.js'
 import { GroupCommit } from './group-commit.js'
+import { sqliteConversationViews } from './conversation-views.js'
+import type { ConversationViewPage, ConversationViewQuery } from '../storage/views.js'
 import { migrate, storageMigrations } from './migrations.js'
 import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
@@ -53,6 +55,7 @@ export class SqliteStorage implements FinStorage {
   readonly #statements: ReturnType<typeof prepare>
   readonly #writes: GroupCommit | undefined
   readonly #transaction: ReturnType<typeof transactionOf>
+  readonly #views: ReturnType<typeof sqliteConversationViews>
 
   constructor (options: SqliteStorageOptions) {
     const prefix = options.tablePrefix ?? 'fin_'
@@ -70,6 +73,7 @@ export class SqliteStorage implements FinStorage {
     this.#statements = prepare(this.db, prefix)
     this.#writes = options.groupCommit === false ? undefined : new GroupCommit(this.db)
     this.#transaction = transactionOf(this.db)
+    this.#views = sqliteConversationViews(this.db, prefix)
   }
 
   async getUser (id: string): Promise<EndUser | null> {
@@ -110,6 +114,10 @@ export class SqliteStorage implements FinStorage {
 
   async listConversations (options: { limit?: number } = {}): Promise<Conversation[]> {
     return (this.#statements.listConversations.all(options.limit ?? 50) as ConversationJoin[]).map(toConversation)
+  }
+
+  async listConversationViews (query: ConversationViewQuery): Promise<ConversationViewPage> {
+    return this.#views(query)
   }
 
   async createConversation (input: NewConversation, options?: StorageWriteOptions): Promise<Created<CreatedConversation>> {

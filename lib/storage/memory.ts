@@ -9,6 +9,7 @@ import type {
   AgentRecord, ConversationPatch, Created, CreatedConversation, FinStorage, NewConversation, NewMessage, NewUser,
   StorageWriteOptions, UpdatedConversation, UserPatch
 } from './types.js'
+import { scanConversationViews, type ConversationViewPage, type ConversationViewQuery } from './views.js'
 
 export interface MemoryStorageOptions {
   /** The clock used for created_at and updated_at. @default () => new Date() */
@@ -90,6 +91,10 @@ export class MemoryStorage implements FinStorage {
       .sort((a, b) => (a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0))
       .slice(0, options.limit ?? 50)
       .map((row) => this.#toConversation(row))
+  }
+
+  async listConversationViews (query: ConversationViewQuery): Promise<ConversationViewPage> {
+    return scanConversationViews(this, query)
   }
 
   async createConversation (input: NewConversation, options?: StorageWriteOptions): Promise<Created<CreatedConversation>> {

@@ -1,4 +1,5 @@
 import type { AttributeLimits } from './attributes.js'
+import type { ConversationViewPage, ConversationViewQuery } from './views.js'
 import type { AttachmentInput, Conversation, ConversationStatus, EndUser, Message, MessageVisibility } from '../schemas/models.js'
 
 /**
@@ -123,6 +124,11 @@ export interface FinStorage {
   getConversation (id: string): Promise<Conversation | null>
   /** The most recently updated first, at most `limit` (default 50): for the host's own views, e.g. an agent console. */
   listConversations (options?: { limit?: number }): Promise<Conversation[]>
+  /**
+   * A filtered page of conversations, newest change first, each with its last message: for the host's views (an
+   * agent inbox). Optional: the plugin never calls it; `scanConversationViews` answers it from the other methods.
+   */
+  listConversationViews? (query: ConversationViewQuery): Promise<ConversationViewPage>
   /** Throws FinUserNotFoundError for an unknown user, FinAgentNotFoundError for an unknown agent author. */
   createConversation (conversation: NewConversation, options?: StorageWriteOptions): Promise<Created<CreatedConversation>>
   /** Throws FinAgentNotFoundError for an unknown assignee, FinUserMismatchError for another conversation's user. */

@@ -336,5 +336,58 @@ export function testFinStorage<S extends FinStorage> (name: string, factory: Fin
     })
   }
 
+  // Optional in FinStorage: a storage that has it must answer it exactly (the inbox's views rely on it).
+  storageCase('listConversationViews: filters, search, cursor pages, each with its last message', async (storage) => {
+    if (storage.listConversationViews === undefined) return
+    const views = storage.listConversationViews.bind(storage)
+    assert.deepStrictEqual(await views({}), { conversations: [], nextCursor: null })
+    // Apart in time: updated_at has millisecond steps (a tie is ordered by id).
+    const later = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 3))
+    const made: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const user = (await storage.createUser({ name: i === 3 ? 'Zoë 100%_Smith' : `User ${i}`, email: `user${i}@example.com` })).value
+      const created = await storage.createConversation({
+        user_id: user.id,
+        title: i === 1 ? 'Refund for ORDER 77' : `Topic ${i}`,
+        attributes: null,
+        message: { author: { id: user.id, user_type: 'end_user' }, body: `<p>first ${i}</p>`, visibility: 'public', attachments: [] }
+      })
+      made.push(created.value.conversation.id)
+      await later()
+    }
+    const [c0, c1, c2, c3, c4] = made as [string, string, string, string, string]
+    await storage.createMessage(c0, text('<p>latest of c0</p>', { visibility: 'private' }))
+    await later()
+    await storage.updateConversation(c2, { assignee_id: HUMAN.id })
+    await later()
+    await storage.updateConversation(c4, { status: 'resolved' })
+    const ids = async (query: Parameters<typeof views>[0]): Promise<string[]> => (await views(query)).conversations.map((v) => v.conversation.id)
+    const all = await views({})
+    assert.deepStrictEqual(all.conversations.map((v) => v.conversation.id), [c4, c2, c0, c3, c1], 'newest change first')
+    assert.equal(all.nextCursor, null)
+    assert.deepStrictEqual(all.conversations[2], { conversation: await storage.getConversation(c0), lastMessage: (await storage.listMessages(c0))!.at(-1) }, 'the conversation and its last message')
+    assert.equal(all.conversations[3]!.lastMessage!.body, '<p>first 3</p>')
+    assert.deepStrictEqual(await ids({ status: 'open' }), [c2, c0, c3, c1])
+    assert.deepStrictEqual(await ids({ assigneeId: null, status: 'open' }), [c0, c3, c1], 'unassigned')
+    assert.deepStrictEqual(await ids({ assigneeId: HUMAN.id }), [c2], 'one agent\'s')
+    assert.deepStrictEqual(await ids({ ids: [c1, c4, 'conv_missing'] }), [c4, c1], 'only the ids given')
+    assert.deepStrictEqual(await ids({ ids: [] }), [], 'no ids: none')
+    assert.deepStrictEqual(await ids({ search: 'order 77' }), [c1], 'title, any case')
+    assert.deepStrictEqual(await ids({ search: '  100%_sm ' }), [c3], 'user name; % and _ are plain text')
+    assert.deepStrictEqual(await ids({ search: '100%_xm' }), [])
+    assert.deepStrictEqual(await ids({ search: 'USER2@EXAMPLE' }), [c2], 'user email')
+    const first = await views({ limit: 2 })
+    assert.deepStrictEqual(first.conversations.map((v) => v.conversation.id), [c4, c2])
+    assert.equal(typeof first.nextCursor, 'string')
+    const second = await views({ limit: 2, cursor: first.nextCursor })
+    assert.deepStrictEqual(second.conversations.map((v) => v.conversation.id), [c0, c3])
+    const third = await views({ limit: 2, cursor: second.nextCursor })
+    assert.deepStrictEqual(third, { conversations: [all.conversations[4]], nextCursor: null }, 'the last page')
+    assert.deepStrictEqual(await ids({ limit: 1, cursor: first.nextCursor, assigneeId: null }), [c0], 'filters hold across pages')
+    await assert.rejects(views({ cursor: 'not-a-cursor' }), { code: 'FIN_ERR_BAD_REQUEST' })
+    await assert.rejects(views({ limit: 0 }), { code: 'FIN_ERR_BAD_REQUEST' })
+    await assert.rejects(views({ limit: 201 }), { code: 'FIN_ERR_BAD_REQUEST' })
+  })
+
   declareCases(`FinStorage contract: ${name}`, cases, options)
 }

@@ -41,7 +41,10 @@ t.test('configuration from env, with clear errors', async (t) => {
     consoleTokenGenerated: false,
     notify: { integrationId: 'i', webhookKey: 'k', region: 'eu', baseUrl: undefined },
     oauth: undefined,
-    signingSecrets: []
+    signingSecrets: [],
+    agentPasswords: new Map(),
+    inboxSessionSecret: undefined,
+    inboxSessionTtl: 28_800
   })
   t.same(readConfig({ FIN_OAUTH_CLIENTS: 'fin:secret-0123456789abcdef, fin2:other:secret-with-colon', FIN_OAUTH_TOKEN_TTL: '600', FIN_SIGNING_SECRET: 'token-a-0123456789,token-b-0123456789' }).oauth, {
     clients: [{ id: 'fin', secret: 'secret-0123456789abcdef' }, { id: 'fin2', secret: 'other:secret-with-colon' }], tokenTtl: 600

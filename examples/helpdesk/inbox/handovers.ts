@@ -8,7 +8,8 @@ import { SqliteStorage } from '../../../lib/sqlite/index.js'
 export interface HandoverMarks {
   add (conversationId: string): Promise<void>
   delete (conversationId: string): Promise<void>
-  list (): Promise<Set<string>>
+  /** Conversation id to when Fin handed it over (ISO 8601). */
+  list (): Promise<Map<string, string>>
 }
 
 /** The marks in the helpdesk's own database: a table in the SQLite file, or in the PostgreSQL schema. */
@@ -20,11 +21,11 @@ export async function handoverMarks (storage: FinStorage): Promise<HandoverMarks
 }
 
 export function memoryMarks (): HandoverMarks {
-  const marks = new Set<string>()
+  const marks = new Map<string, string>()
   return {
-    add: async (id) => { marks.add(id) },
+    add: async (id) => { if (!marks.has(id)) marks.set(id, new Date().toISOString()) },
     delete: async (id) => { marks.delete(id) },
-    list: async () => new Set(marks)
+    list: async () => new Map(marks)
   }
 }
 
@@ -33,11 +34,11 @@ function sqliteMarks (storage: SqliteStorage): HandoverMarks {
   db.exec('CREATE TABLE IF NOT EXISTS inbox_handovers (conversation_id TEXT PRIMARY KEY, at TEXT NOT NULL)')
   const add = db.prepare('INSERT OR IGNORE INTO inbox_handovers (conversation_id, at) VALUES (?, ?)')
   const remove = db.prepare('DELETE FROM inbox_handovers WHERE conversation_id = ?')
-  const list = db.prepare('SELECT conversation_id FROM inbox_handovers').pluck()
+  const list = db.prepare('SELECT conversation_id, at FROM inbox_handovers')
   return {
     add: async (id) => { add.run(id, new Date().toISOString()) },
     delete: async (id) => { remove.run(id) },
-    list: async () => new Set(list.all() as string[])
+    list: async () => new Map((list.all() as Array<{ conversation_id: string, at: string }>).map((row) => [row.conversation_id, row.at]))
   }
 }
 
@@ -58,6 +59,7 @@ async function postgresMarks ({ pool, schema }: PostgresLike): Promise<HandoverM
   return {
     add: async (id) => { await pool.query(`INSERT INTO ${table} (conversation_id) VALUES ($1) ON CONFLICT DO NOTHING`, [id]) },
     delete: async (id) => { await pool.query(`DELETE FROM ${table} WHERE conversation_id = $1`, [id]) },
-    list: async () => new Set((await pool.query(`SELECT conversation_id FROM ${table}`)).rows.map((row) => String(row.conversation_id)))
+    list: async () => new Map((await pool.query(`SELECT conversation_id, at FROM ${table}`)).rows
+      .map((row) => [String(row.conversation_id), new Date(row.at as string).toISOString()]))
   }
 }

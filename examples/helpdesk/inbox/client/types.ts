@@ -3,6 +3,15 @@
 export interface InboxAgent {
   id: string
   name: string
+  email: string
+}
+
+export type InboxView = 'human' | 'mine' | 'unassigned' | 'all'
+
+export interface InboxSync {
+  state: 'off' | 'pending' | 'delivered' | 'retrying' | 'failed'
+  reason: string | null
+  at: string | null
 }
 
 export interface InboxConversation {
@@ -11,10 +20,18 @@ export interface InboxConversation {
   status: 'open' | 'resolved' | 'closed' | 'ended'
   /** The end-user's name (or email, or id). */
   user: string
-  assignee: InboxAgent | null
+  assignee: { id: string, name: string } | null
   needs_human: boolean
+  /** When Fin handed it over (ISO 8601), while it needs a human. */
+  waiting_since: string | null
   updated_at: string | null
-  last_message: { author: string, body: string, visibility: 'public' | 'private' } | null
+  last_message: { id: string, author: string, from: 'fin' | 'agent' | 'user', author_id: string | null, body: string, visibility: 'public' | 'private', created_at: string } | null
+  sync: InboxSync
+}
+
+export interface InboxPage {
+  conversations: InboxConversation[]
+  next_cursor: string | null
 }
 
 export interface InboxMessage {
@@ -29,19 +46,24 @@ export interface InboxMessage {
   attachments: Array<{ url: string, filename: string }>
 }
 
-export interface InboxSync {
-  state: 'off' | 'pending' | 'delivered' | 'retrying' | 'failed'
-  reason: string | null
-  at: string | null
+/** The end-user and the conversation's data, beside the thread. */
+export interface InboxCustomer {
+  name: string | null
+  email: string | null
+  tags: string[]
+  attributes: Record<string, unknown>
+  user_attributes: Record<string, unknown>
 }
 
 export interface InboxThread {
   conversation: InboxConversation
+  customer: InboxCustomer
   messages: InboxMessage[]
-  sync: InboxSync
 }
 
+/** One frame of the event stream: what changed, and the list row as it now is (null when it is gone). */
 export interface InboxChange {
   kind: 'conversation' | 'message' | 'handover' | 'sync'
   conversation_id: string
+  conversation: InboxConversation | null
 }
