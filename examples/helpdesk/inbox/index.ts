@@ -79,7 +79,7 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
   const notifier = fin.notifier
   const marks = options.marks ?? await handoverMarks(storage)
   const credentials = options.credentials ?? await credentialStore(storage)
-  const writes = new InboxWrites(app, storage)
+  const writes = new InboxWrites(app)
   const views = storage.listConversationViews?.bind(storage) ?? ((query: ConversationViewQuery) => scanConversationViews(storage, query))
   app.decorate('inbox', { generatedPasswords: await seedPasswords(storage, credentials, finAgentId, options.passwords), hub })
 
@@ -119,11 +119,8 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
   fin.events.on('notify.sent', (e) => { if (e.kind === 'sync') sync(e.conversation_id, 'delivered') })
   fin.events.on('notify.retry', (e) => { if (e.kind === 'sync') sync(e.conversation_id, 'retrying', `${e.error}; next attempt in ${Math.round(e.delay_ms / 1000)} s`) })
   fin.events.on('notify.failed', (e) => { if (e.kind === 'sync') sync(e.conversation_id, 'failed', e.reason) })
-  writes.onWrite(async (write) => {
-    if (write.kind === 'sync') return sync(write.conversationId, 'pending')
-    if (write.conversation.assignee !== undefined) await marks.delete(write.conversation.id)
-    changed(write.conversation.id, write.kind)
-  })
+  // The inbox's writes fire the events above; what they add is a sync waiting in the outbox.
+  writes.onPending((id) => sync(id, 'pending'))
 
   const heartbeat = setInterval(() => hub.heartbeat(), options.heartbeat ?? 15_000)
   heartbeat.unref()

@@ -1,32 +1,22 @@
 import type { FastifyInstance } from 'fastify'
-import {
-  FinConversationNotFoundError, FinEmptyMessageError, FinStorageUnavailableError, sanitizeFinHtml,
-  type AgentRecord, type Conversation, type ConversationStatus, type FinStorage, type Message
-} from '../../../lib/index.js'
-
-/** What a write changed: the inbox's live updates follow these (and the plugin's events for Fin's writes). */
-export type InboxWrite =
-  | { kind: 'message', conversation: Conversation, message: Message }
-  | { kind: 'conversation', conversation: Conversation, previousAssigneeId: string | null }
-  | { kind: 'sync', conversationId: string }
+import { FinStorageUnavailableError, type AgentRecord, type Conversation, type ConversationStatus, type Message } from '../../../lib/index.js'
 
 /**
- * Every write the inbox makes, in one place: store, then tell Fin (notifyFin, through the outbox), as the console
- * does. When the plugin grows a write API (`app.fin.createMessage`, ...: store, event and Fin sync in one
- * transaction), this file is the one to switch.
+ * Every write the inbox makes, through the plugin's write API (`app.fin.createMessage`, ...): each change is stored
+ * with Fin's sync in one transaction and fires the same typed events as Fin's own writes, which the live view
+ * follows. What the events do not say is announced here: the write left a sync pending in the outbox.
  */
 export class InboxWrites {
   readonly #app: FastifyInstance
-  readonly #storage: FinStorage
-  readonly #listeners: Array<(write: InboxWrite) => void | Promise<void>> = []
+  readonly #pending: Array<(conversationId: string) => void> = []
 
-  constructor (app: FastifyInstance, storage: FinStorage) {
+  constructor (app: FastifyInstance) {
     this.#app = app
-    this.#storage = storage
   }
 
-  onWrite (listener: (write: InboxWrite) => void | Promise<void>): void {
-    this.#listeners.push(listener)
+  /** Called after each write that left Fin's sync of the conversation in the outbox. */
+  onPending (listener: (conversationId: string) => void): void {
+    this.#pending.push(listener)
   }
 
   /**
@@ -35,28 +25,18 @@ export class InboxWrites {
    * assigns the conversation to the agent who wrote it.
    */
   async reply (conversationId: string, agent: AgentRecord, input: { body: string, visibility: Message['visibility'], key?: string }): Promise<Message> {
-    const body = sanitizeFinHtml(input.body)
-    if (body.trim() === '') throw new FinEmptyMessageError('body/body holds nothing once sanitized')
-    const created = await this.#storage.createMessage(conversationId, {
+    const fin = this.#app.fin
+    const message = await fin.createMessage(conversationId, {
       ...(input.key === undefined ? {} : { object_id: `inbox:${agent.id}:${conversationId}:${input.key}` }),
       author: { id: agent.id, user_type: 'agent' },
-      body,
-      visibility: input.visibility,
-      attachments: []
+      body: input.body,
+      visibility: input.visibility
     })
-    if (created === null) throw new FinConversationNotFoundError(conversationId)
-    let conversation = await this.#storage.getConversation(conversationId)
-    if (conversation === null) throw new FinConversationNotFoundError(conversationId)
-    if (created.created) await this.#emit({ kind: 'message', conversation, message: created.value })
-    if (input.visibility === 'public' && conversation.assignee?.id !== agent.id) {
-      const updated = await this.#storage.updateConversation(conversationId, { assignee_id: agent.id })
-      if (updated !== null) {
-        conversation = updated.conversation
-        await this.#emit({ kind: 'conversation', conversation, previousAssigneeId: updated.previousAssigneeId })
-      }
+    if (input.visibility === 'public' && (await fin.storage.getConversation(conversationId))?.assignee?.id !== agent.id) {
+      await fin.updateConversation(conversationId, { assignee_id: agent.id })
     }
-    await this.sync(conversationId)
-    return created.value
+    this.#announce(conversationId)
+    return message
   }
 
   /** Takes the conversation: assigned to the signed-in agent. */
@@ -70,16 +50,11 @@ export class InboxWrites {
   }
 
   /** Tells Fin the agent is typing (throttled by the plugin); false when notifications are off. */
-  async typing (conversationId: string, agent: AgentRecord): Promise<boolean> {
-    if (await this.#storage.getConversation(conversationId) === null) throw new FinConversationNotFoundError(conversationId)
-    if (this.#app.fin.get().notifier === undefined) return false
-    return this.#app.notifyFin.typing(conversationId, agent)
+  typing (conversationId: string, agent: AgentRecord): Promise<boolean> {
+    return this.#app.fin.typing(conversationId, agent)
   }
 
-  /**
-   * Asks Fin to sync the conversation (also "Retry now" after a failure). If the outbox write fails the answer is
-   * 503: the change is stored but Fin was not told, and a retry tells it.
-   */
+  /** "Retry now": asks Fin to sync again. A failed outbox write is a 503 the page may retry. */
   async sync (conversationId: string): Promise<void> {
     if (this.#app.fin.get().notifier === undefined) return
     try {
@@ -87,25 +62,17 @@ export class InboxWrites {
     } catch (err) {
       throw new FinStorageUnavailableError({ cause: err })
     }
-    await this.#emit({ kind: 'sync', conversationId })
+    this.#announce(conversationId)
   }
 
   async #update (conversationId: string, patch: { assignee_id?: string, status?: ConversationStatus }): Promise<Conversation> {
-    const updated = await this.#storage.updateConversation(conversationId, patch)
-    if (updated === null) throw new FinConversationNotFoundError(conversationId)
-    await this.#emit({ kind: 'conversation', conversation: updated.conversation, previousAssigneeId: updated.previousAssigneeId })
-    await this.sync(conversationId)
-    return updated.conversation
+    const conversation = await this.#app.fin.updateConversation(conversationId, patch)
+    this.#announce(conversationId)
+    return conversation
   }
 
-  async #emit (write: InboxWrite): Promise<void> {
-    for (const listener of this.#listeners) {
-      try {
-        await listener(write)
-      } catch (err) {
-        // A listener (the live view) never fails a write that is already stored.
-        this.#app.log.error({ err }, 'inbox: a write listener failed')
-      }
-    }
+  #announce (conversationId: string): void {
+    if (this.#app.fin.get().notifier === undefined) return
+    for (const listener of this.#pending) listener(conversationId)
   }
 }
