@@ -8,7 +8,7 @@ import type { OperationName } from '../../operations.js'
 import type { ResolvedHttpOptions } from '../options.js'
 import type { FinStorage } from '../../storage/types.js'
 import type { FinTelemetry } from '../../telemetry/index.js'
-import { instrumentApi, traceOperation } from '../telemetry.js'
+import { instrumentApi, traceHandler } from '../../telemetry/requests.js'
 import { installValidation } from '../validation.js'
 import { agentOperations } from './agents.js'
 import { conversationOperations } from './conversations.js'
@@ -51,4 +51,13 @@ export async function finRoutes (app: FastifyInstance, { options, auth, sanitize
     ]) specs.set(spec.operation, telemetry === undefined ? spec : traceOperation(spec, telemetry))
     for (const route of options.routes) mountOperation(api, route, specs.get(route.operation)!, options.name, options.bodyLimit)
   })
+}
+
+/** The operation with both variants' handlers run in the request span's context (storage spans nest under it). */
+function traceOperation (spec: AnyOperationSpec, telemetry: FinTelemetry): AnyOperationSpec {
+  return {
+    ...spec,
+    standard: { ...spec.standard, handler: traceHandler(spec.standard.handler, telemetry) },
+    postsOnly: { ...spec.postsOnly, handler: traceHandler(spec.postsOnly.handler, telemetry) }
+  }
 }

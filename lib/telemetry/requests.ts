@@ -3,9 +3,8 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import {
   ATTR_ERROR_TYPE, ATTR_FIN_CONVERSATION_ID, ATTR_FIN_INTEGRATION, ATTR_FIN_OPERATION, ATTR_FIN_USER_ID, ATTR_FIN_VARIANT,
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, SPAN_API_PREFIX
-} from '../telemetry/attributes.js'
-import type { AnyOperationSpec } from './routes/operation.js'
-import type { FinTelemetry } from '../telemetry/index.js'
+} from './attributes.js'
+import type { FinTelemetry } from './index.js'
 
 const kState = Symbol('fin.telemetry')
 
@@ -22,7 +21,7 @@ type Instrumented = FastifyRequest & { [kState]: RequestState | null }
 /**
  * Traces and counts the Fin API routes of one context; call before the routes are declared. Each request gets a
  * `fin.api.<operation>` span: a child of the server span when there is one (@fastify/otel or the HTTP
- * instrumentation), else a SERVER span of its own. See traceOperation for its context in the handler.
+ * instrumentation), else a SERVER span of its own. See traceHandler for its context in the handler.
  */
 export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): void {
   const { api, tracer, integration } = telemetry
@@ -99,25 +98,21 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
   })
 }
 
+/** An operation's handler: its validated input (query or body) and the request. */
+export type TraceableHandler<I, R> = (input: I, request: FastifyRequest) => Promise<R>
+
 /**
- * The operation with its handlers run in the request span's context, so storage spans nest under it. Wrapped here,
- * innermost, rather than at the route: @fastify/otel wraps route handlers in a context of its own.
+ * A handler run in the request span's context, so storage spans nest under it. Wrapped here, innermost, rather
+ * than at the route: @fastify/otel wraps route handlers in a context of its own.
  */
-export function traceOperation (spec: AnyOperationSpec, telemetry: FinTelemetry): AnyOperationSpec {
+export function traceHandler<I, R> (handler: TraceableHandler<I, R>, telemetry: FinTelemetry): TraceableHandler<I, R> {
   const { context } = telemetry.api
-  const traced = (variant: AnyOperationSpec['standard']): AnyOperationSpec['standard'] => {
-    const handler = variant.handler
-    return {
-      ...variant,
-      handler: (input, request) => {
-        const state = (request as Instrumented)[kState]
-        if (state?.context === undefined) return handler(input, request)
-        setInputAttributes(state.span!, input as Record<string, unknown> | undefined)
-        return context.with(state.context, handler, undefined, input, request)
-      }
-    }
+  return (input, request) => {
+    const state = (request as Instrumented)[kState]
+    if (state?.context === undefined) return handler(input, request)
+    setInputAttributes(state.span!, input as Record<string, unknown> | undefined)
+    return context.with(state.context, handler, undefined, input, request)
   }
-  return { ...spec, standard: traced(spec.standard), postsOnly: traced(spec.postsOnly) }
 }
 
 /** The request span's context from @fastify/otel (its documented `request.opentelemetry()`), when it is there. */
