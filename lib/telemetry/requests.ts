@@ -4,6 +4,7 @@ import {
   ATTR_ERROR_TYPE, ATTR_FIN_CONVERSATION_ID, ATTR_FIN_INTEGRATION, ATTR_FIN_OPERATION, ATTR_FIN_USER_ID, ATTR_FIN_VARIANT,
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, SPAN_API_PREFIX
 } from './attributes.js'
+import { finRoute } from '../operations.js'
 import type { FinTelemetry } from './index.js'
 
 const kState = Symbol('fin.telemetry')
@@ -26,24 +27,8 @@ type Instrumented = FastifyRequest & { [kState]: RequestState | null }
 export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): void {
   const { api, tracer, integration } = telemetry
   app.decorateRequest(kState, null)
-  // Each route's operation and variant, read once from its OpenAPI operationId ([<integration>_]<operation>[PostsOnly]).
-  const named = new Map<string, { operation: string, variant: string }>()
-  const prefix = integration === 'default' ? '' : `${integration}_`
-  const routeName = (request: FastifyRequest): { operation: string, variant: string } => {
-    const id = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? 'unknown'
-    let found = named.get(id)
-    if (found === undefined) {
-      const bare = id.startsWith(prefix) ? id.slice(prefix.length) : id
-      found = bare.endsWith('PostsOnly')
-        ? { operation: bare.slice(0, -'PostsOnly'.length), variant: 'posts-only' }
-        : { operation: bare, variant: 'standard' }
-      named.set(id, found)
-    }
-    return found
-  }
-
   app.addHook('onRequest', (request, _reply, done) => {
-    const { operation, variant } = routeName(request)
+    const { operation = 'unknown', variant = 'standard' } = finRoute(request)
     const state: RequestState = { span: undefined, context: undefined, operation, started: performance.now(), errored: false }
     if (telemetry.tracing) {
       // @fastify/otel runs our hook inside a span of its own: parent the request span on its request span instead.

@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FinEvents } from '../../events.js'
-import type { OperationName } from '../../operations.js'
-import { createErrorHandler } from '../error-handler.js'
+import type { FinRouteConfig, OperationName } from '../../operations.js'
 import type { ResolvedRoute } from '../options.js'
 import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
 import type { AttributeLimits } from '../../storage/attributes.js'
@@ -46,8 +45,12 @@ export function defineOperation<SReq extends TSchema, SRes extends TSchema, PReq
   return spec as unknown as AnyOperationSpec
 }
 
-/** Mounts one operation in one variant: its schemas (validation, serialization, OpenAPI) and its handler. */
+/**
+ * Mounts one operation in one variant: its schemas (validation, serialization, OpenAPI), its handler, and its
+ * operation and variant in `config` (the operationId is for OpenAPI only: nothing parses it).
+ */
 export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec: AnyOperationSpec, integration: string, bodyLimit: number): void {
+  const config: FinRouteConfig = { operation: spec.operation, variant: route.variant }
   const standard = route.variant === 'standard'
   const variant = standard ? spec.standard : spec.postsOnly
   const inQuery = route.method === 'GET'
@@ -70,7 +73,7 @@ export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec
     url: route.path,
     schema,
     bodyLimit,
-    errorHandler: createErrorHandler(bodyLimit, route.variant),
+    config,
     handler: standard
       ? async function standardHandler (request, reply) {
         reply.code(status)
