@@ -1,5 +1,5 @@
 import { OAuthTokens } from './auth/oauth.js'
-import type { ApiAuth } from './auth/hooks.js'
+import type { ApiAuth } from './http/auth.js'
 import { createSignatureCheck } from './auth/signature.js'
 import { createSanitizer } from './html.js'
 import { MemoryOutbox } from './notify/outbox.js'

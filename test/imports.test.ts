@@ -32,7 +32,8 @@ const ROWS: Record<string, string[][]> = {
     ['notify.ts', 'storage.ts', 'requests.ts']
   ],
   'http/': [
-    ['options.ts', 'error-handler.ts', 'validation.ts'],
+    ['options.ts', 'error-handler.ts', 'validation.ts', 'auth.ts'],
+    ['token-endpoint.ts'],
     ['conventions.ts', 'routes/operation.ts', 'routes/message-input.ts'],
     ['routes/users.ts', 'routes/agents.ts', 'routes/conversations.ts', 'routes/messages.ts'],
     ['routes/index.ts']

@@ -129,7 +129,7 @@ t.test('nothing leaks onto the host\'s other routes', async (t) => {
   const boom = await app.inject({ url: '/host/boom' })
   t.same(boom.json(), { statusCode: 418, error: "I'm a Teapot", message: 'host error' }, 'the host keeps its error handler')
   t.notOk(boom.headers['x-ratelimit-limit'])
-  t.notOk(app.hasDecorator('verifyBearerAuth'), 'auth decorators stay in the child')
+  t.notOk(app.hasDecorator('auth'), '@fastify/auth stays in the child')
   t.notOk(app.hasDecorator('rateLimit'), 'rate-limit decorators stay in the child')
 })
 

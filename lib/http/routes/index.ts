@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { addApiHooks, createLimits, type ApiAuth } from '../../auth/hooks.js'
 import type { ResolvedAuthOptions } from '../../auth/options.js'
-import { tokenEndpoint } from '../../auth/token-endpoint.js'
+import { registerLimits, routeAuth, type ApiAuth } from '../auth.js'
+import { tokenEndpoint } from '../token-endpoint.js'
 import { createErrorHandler } from '../error-handler.js'
 import type { FinEvents } from '../../events.js'
 import type { OperationName } from '../../operations.js'
@@ -36,20 +36,20 @@ export interface FinRoutesOptions {
 export async function finRoutes (app: FastifyInstance, { options, auth, sanitize, storage, events, telemetry }: FinRoutesOptions): Promise<void> {
   installValidation(app, options.bodyLimit)
   app.setErrorHandler(createErrorHandler(options.bodyLimit))
-  const limits = await createLimits(app, options)
+  const limits = await registerLimits(app, options)
   const oauth = auth.oauth
   if (oauth !== undefined) await app.register(tokenEndpoint, { oauth, limits })
 
   await app.register(async function finApi (api) {
     // First, so the request span covers the rate limit and auth hooks too.
     if (telemetry !== undefined) instrumentApi(api, telemetry)
-    await addApiHooks(api, auth, limits)
+    const hooks = await routeAuth(api, auth, limits)
     const context = { integration: options.name, storage, events, sanitize, attributeLimits: options.attributeLimits }
     const specs = new Map<OperationName, AnyOperationSpec>()
     for (const spec of [
       ...userOperations(context), ...agentOperations(context), ...conversationOperations(context), ...messageOperations(context)
     ]) specs.set(spec.operation, telemetry === undefined ? spec : traceOperation(spec, telemetry))
-    for (const route of options.routes) mountOperation(api, route, specs.get(route.operation)!, options.name, options.bodyLimit)
+    for (const route of options.routes) mountOperation(api, route, specs.get(route.operation)!, hooks, options.name, options.bodyLimit)
   })
 }
 

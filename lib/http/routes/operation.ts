@@ -3,6 +3,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FinEvents } from '../../events.js'
 import type { FinRouteConfig, OperationName } from '../../operations.js'
+import type { RouteAuth } from '../auth.js'
 import type { ResolvedRoute } from '../options.js'
 import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
 import type { AttributeLimits } from '../../storage/attributes.js'
@@ -49,7 +50,9 @@ export function defineOperation<SReq extends TSchema, SRes extends TSchema, PReq
  * Mounts one operation in one variant: its schemas (validation, serialization, OpenAPI), its handler, and its
  * operation and variant in `config` (the operationId is for OpenAPI only: nothing parses it).
  */
-export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec: AnyOperationSpec, integration: string, bodyLimit: number): void {
+export function mountOperation (
+  app: FastifyInstance, route: ResolvedRoute, spec: AnyOperationSpec, auth: RouteAuth, integration: string, bodyLimit: number
+): void {
   const config: FinRouteConfig = { operation: spec.operation, variant: route.variant }
   const standard = route.variant === 'standard'
   const variant = standard ? spec.standard : spec.postsOnly
@@ -73,7 +76,11 @@ export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec
     url: route.path,
     schema,
     bodyLimit,
-    config,
+    // Read back with finRoute(); Fastify's config type is empty unless augmented, which we leave to the host.
+    config: config as object,
+    // Route-level, the @fastify/auth way: the bearer check (then the per-client limit), and the signature check.
+    onRequest: auth.onRequest,
+    ...(auth.preValidation === undefined ? {} : { preValidation: auth.preValidation }),
     handler: standard
       ? async function standardHandler (request, reply) {
         reply.code(status)
