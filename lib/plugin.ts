@@ -12,12 +12,7 @@ import { createTelemetry } from './telemetry/index.js'
 import { notifyTelemetry, observeOutbox } from './telemetry/notify.js'
 import { storageTracer } from './telemetry/storage.js'
 
-export interface FinHelpdeskPluginOptions extends FinHelpdeskOptions {
-  /** Where to mount the Fin routes, e.g. '/api/fin'. */
-  prefix?: string
-}
-
-async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdeskPluginOptions): Promise<void> {
+async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdeskOptions): Promise<void> {
   const options = resolveOptions(pluginOptions)
   const { auth, sanitize, notify, ownsOutbox } = build(options)
   const storage = options.storage ?? new MemoryStorage()

@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
-import finHelpdesk, { MemoryStorage, type EndUser } from '../lib/index.js'
+import finHelpdesk, { MemoryStorage } from '../lib/index.js'
+import { type EndUser } from '../lib/schemas/models.js'
 import { MAX_ATTRIBUTE_DEPTH } from '../lib/http/validation.js'
 import { AUTH, buildApp, seedConversation } from './fixtures/app.js'
 import { assertError, VARIANTS } from './fixtures/client.js'

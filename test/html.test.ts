@@ -1,6 +1,7 @@
 import { Parser } from 'htmlparser2'
 import t from 'tap'
-import { FIN_ALLOWED_TAGS, sanitizeFinHtml } from '../lib/index.js'
+import { sanitizeFinHtml } from '../lib/index.js'
+import { FIN_ALLOWED_TAGS } from '../lib/html.js'
 import { createSanitizer } from '../lib/html.js'
 import { XSS_VECTORS } from './fixtures/xss-vectors.js'
 import { buildApp, FIN_AGENT, seedConversation } from './fixtures/app.js'

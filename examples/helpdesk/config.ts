@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import type { FinNotifyOptions, FinOAuthOptions } from '../../lib/index.js'
+import type { FinHelpdeskOptions } from '../../lib/index.js'
+
+type FinNotifyOptions = NonNullable<FinHelpdeskOptions['notify']>
+type FinOAuthOptions = NonNullable<FinHelpdeskOptions['oauth']>
 
 export interface HelpdeskConfig {
   /** 'sqlite' for `npm start`, 'postgres' (with Redis) for `npm run start:postgres`. */

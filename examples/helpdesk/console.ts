@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import {
-  applyFinConventions, FinAgentNotFoundError, FinConversationNotFoundError, FinEmptyMessageError, FinStorageUnavailableError,
-  sanitizeFinHtml, schemas, type FinStorage
-} from '../../lib/index.js'
+import { applyFinConventions, errorCodes, sanitizeFinHtml, schemas, type FinStorage } from '../../lib/index.js'
 import { consoleAuth } from './console-auth.js'
+
+const {
+  FIN_ERR_AGENT_NOT_FOUND: FinAgentNotFoundError, FIN_ERR_CONVERSATION_NOT_FOUND: FinConversationNotFoundError,
+  FIN_ERR_EMPTY_MESSAGE: FinEmptyMessageError, FIN_ERR_STORAGE_UNAVAILABLE: FinStorageUnavailableError
+} = errorCodes
 
 export interface ConsoleOptions {
   storage: FinStorage

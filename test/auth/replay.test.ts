@@ -1,7 +1,8 @@
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
-import finHelpdesk, { MemoryReplayStore, signFinRequest, type FinHelpdeskPluginOptions, type FinReplayStore } from '../../lib/index.js'
+import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
+import { MemoryReplayStore, signFinRequest, type FinReplayStore } from '../../lib/auth/signature.js'
 import { ManualClock } from '../fixtures/clock.js'
 import { haveRedis, REDIS_URL, RUN } from '../fixtures/services.js'
 
@@ -9,7 +10,7 @@ const SECRET = 'signing-secret-one'
 const AUTH = { authorization: 'Bearer tok' }
 const body = JSON.stringify({ name: 'Jane', object_id: 'ic_1' })
 
-async function build (t: Test, signature: Partial<NonNullable<FinHelpdeskPluginOptions['signature']>> = {}, clock = new ManualClock()) {
+async function build (t: Test, signature: Partial<NonNullable<FinHelpdeskOptions['signature']>> = {}, clock = new ManualClock()) {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, { tokens: ['tok'], authFailureLimit: false, signature: { secrets: [SECRET], now: () => clock.now(), ...signature } })

@@ -4,13 +4,13 @@ import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import {
-  applyFinConventions, FinConversationNotFoundError, schemas, type FinStorage
-} from '../../../lib/index.js'
+import { applyFinConventions, errorCodes, schemas, type FinStorage } from '../../../lib/index.js'
 import { consoleAuth } from '../console-auth.js'
 import { handoverMarks, type HandoverMarks } from './handovers.js'
 import { InboxHub, type SyncStatus } from './hub.js'
 import { conversationSummary, threadMessage } from './views.js'
+
+const { FIN_ERR_CONVERSATION_NOT_FOUND: FinConversationNotFoundError } = errorCodes
 
 export interface InboxOptions {
   storage: FinStorage

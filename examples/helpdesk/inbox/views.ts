@@ -1,5 +1,8 @@
-import type { Conversation, Message } from '../../../lib/index.js'
+import type { schemas } from '../../../lib/index.js'
 import type { InboxConversation, InboxMessage } from './client/types.js'
+
+type Conversation = schemas.Conversation
+type Message = schemas.Message
 
 /** One row of the conversation list: who, where it stands, and what was said last. */
 export function conversationSummary (conversation: Conversation, last: Message | undefined, handedOver: boolean): InboxConversation {

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static, TSchema } from '@sinclair/typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FinEvents } from '../../events.js'
 import type { FinRouteConfig, OperationName } from '../../operations.js'
 import type { RouteAuth } from '../auth.js'
@@ -71,7 +70,7 @@ export function mountOperation (
   if (variant.request !== undefined) schema[inQuery ? 'querystring' : 'body'] = variant.request
   const { handler } = variant
   const { status } = spec
-  app.withTypeProvider<TypeBoxTypeProvider>().route({
+  app.route({
     method: route.method,
     url: route.path,
     schema,
