@@ -140,3 +140,14 @@ t.test('an unexpected error is a bare 500 that leaks nothing', async (t) => {
   t.equal(res.statusCode, 500)
   t.same(res.json(), { statusCode: 500, code: 'FIN_ERR_INTERNAL', error: 'Internal Server Error', message: 'Internal server error' })
 })
+
+t.test('errorCodes holds every FIN_ERR_* class under its code, each an instance of FinError', async (t) => {
+  const { errorCodes, FinError } = await import('../lib/index.js')
+  t.ok(Object.keys(errorCodes).length >= 23)
+  for (const [code, ErrorClass] of Object.entries(errorCodes)) {
+    const err = new (ErrorClass as new () => Error & { code: string })()
+    t.equal(err.code, code, code)
+    t.ok(err instanceof FinError && err instanceof Error, `${code} is a FinError`)
+  }
+  t.notOk(new Error('x') instanceof FinError, 'another error is not')
+})

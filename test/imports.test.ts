@@ -134,3 +134,14 @@ t.test('the checks see the graph (a sanity check of the parser)', async (t) => {
   t.ok(graph.get('plugin.ts')?.includes('options.ts'))
   t.ok(graph.get('index.ts')?.includes('errors.ts'), 'type-only and re-exports count')
 })
+
+// docs/architecture.md's rules of thumb that a reading of the source can hold.
+t.test('only plugin.ts and http/ register things on Fastify; only decorators.ts augments its types', async (t) => {
+  const REGISTERS = /\.(addHook|register|decorate|decorateRequest|decorateReply|route|addContentTypeParser|setErrorHandler|setNotFoundHandler)\(/
+  // Code only: comments may name `fastify.register(...)`.
+  const code = (module: string): string => readFileSync(join(LIB, module), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+  const registering = files.filter((module) => module !== 'plugin.ts' && !module.startsWith('http/') && REGISTERS.test(code(module)))
+  t.same(registering, [])
+  const augmenting = files.filter((module) => /^declare module 'fastify'/m.test(readFileSync(join(LIB, module), 'utf8')))
+  t.same(augmenting, ['decorators.ts'])
+})

@@ -1,5 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api'
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyRequest, onErrorHookHandler, onRequestHookHandler, onResponseHookHandler } from 'fastify'
 import {
   ATTR_ERROR_TYPE, ATTR_FIN_CONVERSATION_ID, ATTR_FIN_INTEGRATION, ATTR_FIN_OPERATION, ATTR_FIN_USER_ID, ATTR_FIN_VARIANT,
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, SPAN_API_PREFIX
@@ -19,15 +19,24 @@ interface RequestState {
 
 type Instrumented = FastifyRequest & { [kState]: RequestState | null }
 
+/** The slot each request's telemetry state lives in: http/ declares it (null) in the API context. */
+export const TELEMETRY_STATE: symbol = kState
+
+/** The three hooks that trace and count the Fin API's requests; http/ adds them to its context. */
+export interface ApiHooks {
+  onRequest: onRequestHookHandler
+  onError: onErrorHookHandler
+  onResponse: onResponseHookHandler
+}
+
 /**
- * Traces and counts the Fin API routes of one context; call before the routes are declared. Each request gets a
- * `fin.api.<operation>` span: a child of the server span when there is one (@fastify/otel or the HTTP
+ * Hooks that trace and count the Fin API routes of one context, added before the routes are declared. Each request
+ * gets a `fin.api.<operation>` span: a child of the server span when there is one (@fastify/otel or the HTTP
  * instrumentation), else a SERVER span of its own. See traceHandler for its context in the handler.
  */
-export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): void {
+export function apiHooks (telemetry: FinTelemetry): ApiHooks {
   const { api, tracer, integration } = telemetry
-  app.decorateRequest(kState, null)
-  app.addHook('onRequest', (request, _reply, done) => {
+  const onRequest: onRequestHookHandler = (request, _reply, done) => {
     const { operation = 'unknown', variant = 'standard' } = finRoute(request)
     const state: RequestState = { span: undefined, context: undefined, operation, started: performance.now(), errored: false }
     if (telemetry.tracing) {
@@ -51,9 +60,9 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
     }
     ;(request as Instrumented)[kState] = state
     done()
-  })
+  }
 
-  app.addHook('onError', (request, _reply, error: FastifyError, done) => {
+  const onError: onErrorHookHandler = (request, _reply, error: FastifyError, done) => {
     const state = (request as Instrumented)[kState]
     const span = state?.span
     if (span !== undefined) {
@@ -63,9 +72,9 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
       span.setStatus({ code: api.SpanStatusCode.ERROR, message: `${error.code ?? error.name}: ${error.message}` })
     }
     done()
-  })
+  }
 
-  app.addHook('onResponse', (request, reply, done) => {
+  const onResponse: onResponseHookHandler = (request, reply, done) => {
     const state = (request as Instrumented)[kState]
     if (state === null) return done()
     const status = reply.statusCode
@@ -80,7 +89,8 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
       span.end()
     }
     done()
-  })
+  }
+  return { onRequest, onError, onResponse }
 }
 
 /** An operation's handler: its validated input (query or body) and the request. */

@@ -8,7 +8,7 @@ import type { OperationName } from '../../operations.js'
 import type { ResolvedHttpOptions } from '../options.js'
 import type { FinStorage } from '../../storage/types.js'
 import type { FinTelemetry } from '../../telemetry/index.js'
-import { instrumentApi, traceHandler } from '../../telemetry/requests.js'
+import { apiHooks, TELEMETRY_STATE, traceHandler } from '../../telemetry/requests.js'
 import { installValidation } from '../validation.js'
 import { agentOperations } from './agents.js'
 import { conversationOperations } from './conversations.js'
@@ -42,7 +42,13 @@ export async function finRoutes (app: FastifyInstance, { options, auth, sanitize
 
   await app.register(async function finApi (api) {
     // First, so the request span covers the rate limit and auth hooks too.
-    if (telemetry !== undefined) instrumentApi(api, telemetry)
+    if (telemetry !== undefined) {
+      const hooks = apiHooks(telemetry)
+      api.decorateRequest(TELEMETRY_STATE, null)
+      api.addHook('onRequest', hooks.onRequest)
+      api.addHook('onError', hooks.onError)
+      api.addHook('onResponse', hooks.onResponse)
+    }
     const hooks = await routeAuth(api, auth, limits)
     const context = { integration: options.name, storage, events, sanitize, attributeLimits: options.attributeLimits }
     const specs = new Map<OperationName, AnyOperationSpec>()
