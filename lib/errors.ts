@@ -4,13 +4,20 @@ import createError, { type FastifyErrorConstructor } from '@fastify/error'
 // Standard-variant routes answer { statusCode, code, error, message }; POST-only routes answer the same error
 // as an RFC 7807 problem inside { error } (no `data` member). See docs/errors.md.
 
+/** The base class of every FIN_ERR_* error: `err instanceof FinError`. */
+export class FinError extends Error {
+  declare readonly code: string
+  declare readonly statusCode: number
+}
+
 /**
  * createError with the message arguments typed (its default, `[any?, any?, any?]`, would leak `any` into our
- * public types). `Args` are the values for the message's `%s`, optionally followed by `{ cause }`.
+ * public types) and FinError as the base. `Args` are the values for the message's `%s`, optionally followed by
+ * `{ cause }`.
  */
 function coded<Args extends unknown[]> () {
-  return <C extends string, SC extends number>(code: C, message: string, statusCode: SC, Base?: ErrorConstructor) =>
-    createError<C, SC, [...Args, { cause: unknown }?]>(code, message, statusCode, Base)
+  return <C extends string, SC extends number>(code: C, message: string, statusCode: SC) =>
+    createError<C, SC, [...Args, { cause: unknown }?]>(code, message, statusCode, FinError as unknown as ErrorConstructor)
 }
 
 export const FinValidationError = coded<[detail: string]>()('FIN_ERR_VALIDATION', '%s', 400)
@@ -49,9 +56,39 @@ export const FinNotifyClosedError = coded<[]>()('FIN_ERR_NOTIFY_CLOSED', 'notify
 export const FinNotifyNotConfiguredError = coded<[integration: string]>()('FIN_ERR_NOTIFY_NOT_CONFIGURED',
   'Integration "%s" has no `notify` options: give integrationId and webhookKey to notify Fin', 500)
 /** Thrown at register time for options that cannot work. */
-export const FinOptionsError = coded<[problem: string]>()('FIN_ERR_OPTIONS', 'Invalid fastify-fin-helpdesk options: %s', 500, TypeError)
+export const FinOptionsError = coded<[problem: string]>()('FIN_ERR_OPTIONS', 'Invalid fastify-fin-helpdesk options: %s', 500)
 /** Thrown by `fin.events.on()` for an event name that does not exist. */
-export const FinUnknownEventError = coded<[event: string]>()('FIN_ERR_UNKNOWN_EVENT', 'Unknown event "%s"', 500, TypeError)
+export const FinUnknownEventError = coded<[event: string]>()('FIN_ERR_UNKNOWN_EVENT', 'Unknown event "%s"', 500)
+
+/**
+ * Every error by its code, fastify core's `errorCodes` habit: `err instanceof errorCodes.FIN_ERR_RATE_LIMITED`,
+ * or `err.code === 'FIN_ERR_RATE_LIMITED'`. docs/errors.md describes each.
+ */
+export const errorCodes = {
+  FIN_ERR_VALIDATION: FinValidationError,
+  FIN_ERR_INVALID_JSON: FinInvalidJsonError,
+  FIN_ERR_BAD_REQUEST: FinBadRequestError,
+  FIN_ERR_EMPTY_MESSAGE: FinEmptyMessageError,
+  FIN_ERR_USER_MISMATCH: FinUserMismatchError,
+  FIN_ERR_UNAUTHORIZED: FinUnauthorizedError,
+  FIN_ERR_INVALID_SIGNATURE: FinInvalidSignatureError,
+  FIN_ERR_USER_NOT_FOUND: FinUserNotFoundError,
+  FIN_ERR_CONVERSATION_NOT_FOUND: FinConversationNotFoundError,
+  FIN_ERR_AGENT_NOT_FOUND: FinAgentNotFoundError,
+  FIN_ERR_ATTRIBUTES_TOO_LARGE: FinAttributesTooLargeError,
+  FIN_ERR_OBJECT_ID_CONFLICT: FinObjectIdConflictError,
+  FIN_ERR_BODY_TOO_LARGE: FinBodyTooLargeError,
+  FIN_ERR_UNSUPPORTED_MEDIA_TYPE: FinUnsupportedMediaTypeError,
+  FIN_ERR_RATE_LIMITED: FinRateLimitedError,
+  FIN_ERR_AUTH_RATE_LIMITED: FinAuthRateLimitedError,
+  FIN_ERR_INTERNAL: FinInternalError,
+  FIN_ERR_RATE_LIMIT_UNAVAILABLE: FinRateLimitUnavailableError,
+  FIN_ERR_STORAGE_UNAVAILABLE: FinStorageUnavailableError,
+  FIN_ERR_NOTIFY_CLOSED: FinNotifyClosedError,
+  FIN_ERR_NOTIFY_NOT_CONFIGURED: FinNotifyNotConfiguredError,
+  FIN_ERR_OPTIONS: FinOptionsError,
+  FIN_ERR_UNKNOWN_EVENT: FinUnknownEventError
+}
 
 /** The codes of this module's errors, read from its exports: adding an error extends it. */
 type FinErrorCode = {

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify'
+
 /** The nine operations of the Fin Custom Helpdesk API, by their operationId in the reference. */
 export const OPERATIONS = [
   'getUser', 'updateUser', 'createUser', 'getAgents', 'getConversation', 'updateConversation', 'createConversation',
@@ -34,4 +36,22 @@ export const POSTS_ONLY_PATHS: Record<OperationName, string> = {
   createConversation: '/create_conversation',
   getMessages: '/get_messages',
   createMessage: '/create_message'
+}
+
+/** One of the two API variants a route belongs to. */
+export type FinRouteVariant = 'standard' | 'posts-only'
+
+/**
+ * What each Fin route carries in `routeOptions.config`, set where the route is declared and read by the error
+ * handler (its body shape), telemetry (span names, metric attributes) and the limits (log lines): per-route facts
+ * travel with the route, as @fastify/rate-limit's own `config.rateLimit` does.
+ */
+export interface FinRouteConfig {
+  operation: OperationName
+  variant: FinRouteVariant
+}
+
+/** The Fin route facts of a request; empty on any other route (the token endpoint, a host's route, a 404). */
+export function finRoute (request: FastifyRequest): Partial<FinRouteConfig> {
+  return request.routeOptions.config as Partial<FinRouteConfig>
 }

@@ -5,14 +5,10 @@ import { resolveNotifyOptions, type FinNotifyOptions, type ResolvedNotifyOptions
 import { checkStorage } from './storage/guard.js'
 import type { FinStorage } from './storage/types.js'
 
-// The feature options live beside their features; these re-exports keep the old import path working.
-export type { FinTokenVerifier, FinRateLimitOptions, FinAuthFailureLimitOptions } from './auth/options.js'
-export { DEFAULT_RATE_LIMIT, DEFAULT_AUTH_FAILURE_LIMIT } from './auth/options.js'
-export type { FinVariant, ResolvedRoute } from './http/options.js'
-export { DEFAULT_BODY_LIMIT } from './http/options.js'
-
 /** What `fastify.register(finHelpdesk, options)` takes: the feature options, composed. */
 export interface FinHelpdeskOptions extends FinAuthOptions, FinHttpOptions {
+  /** Where to mount the Fin routes, e.g. '/api/fin'. @default '' */
+  prefix?: string
   /**
    * Names this integration, so one app can serve several Fin integrations (one per brand), each registered under
    * its own prefix: `fastify.fin.get(name)`. @default 'default'

@@ -1,55 +1,37 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { build } from './build.js'
-import { FinEvents } from './events.js'
 import { FinRegistry, createIntegration, createNotifyFin } from './decorators.js'
 import { resolveOptions, type FinHelpdeskOptions } from './options.js'
 import { finRoutes } from './http/routes/index.js'
-import { guardStorage } from './storage/guard.js'
-import { MemoryStorage } from './storage/memory.js'
-import { FinNotifier } from './notify/notifier.js'
-import { createTelemetry } from './telemetry/index.js'
-import { FinWrites } from './writes/writes.js'
-import { notifyTelemetry, observeOutbox } from './telemetry/notify.js'
-import { storageTracer } from './telemetry/storage.js'
 
-export interface FinHelpdeskPluginOptions extends FinHelpdeskOptions {
-  /** Where to mount the Fin routes, e.g. '/api/fin'. */
-  prefix?: string
-}
-
-async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdeskPluginOptions): Promise<void> {
+/** Registers and decorates; every object it uses is made by build(). */
+async function finHelpdesk (fastify: FastifyInstance, pluginOptions: FinHelpdeskOptions): Promise<void> {
   const options = resolveOptions(pluginOptions)
-  const { auth, sanitize, notify, ownsOutbox } = build(options)
-  const storage = options.storage ?? new MemoryStorage()
-  const events = new FinEvents(fastify.log)
+  const built = await build(options, fastify.log)
+  const { storage, events, notifier } = built
   // fp-wrapped plugins ignore Fastify's own `prefix`: apply it to the encapsulated child ourselves.
   const prefix = pluginOptions.prefix ?? ''
 
-  // OpenTelemetry, when the app registered an SDK before this plugin; undefined (and no hooks at all) otherwise.
-  const telemetry = await createTelemetry(options.name)
-  const notifier = notify === undefined ? undefined : new FinNotifier({ options: notify, integration: options.name, events, log: fastify.log, telemetry: telemetry && notifyTelemetry(telemetry) })
-  const unobserve = telemetry === undefined || notify === undefined ? undefined : observeOutbox(telemetry, notify.outbox, () => notify.clock.now())
-
   if (!fastify.hasDecorator('fin')) fastify.decorate('fin', new FinRegistry())
   if (!fastify.hasDecorator('notifyFin')) fastify.decorate('notifyFin', createNotifyFin(fastify.fin))
-  // One write path for Fin's routes (input their schemas validated; no sync back to Fin) and for the host's code.
-  const guarded = guardStorage(storage, storageTracer(telemetry))
-  const parts = { integration: options.name, storage: guarded, events, notifier, sanitize, attributeLimits: options.attributeLimits }
-  const writes = new FinWrites(parts, { trusted: false })
-  fastify.fin.add(createIntegration({ name: options.name, prefix: fastify.prefix + prefix, storage, events, notifier }, writes))
+  fastify.fin.add(createIntegration({ name: options.name, prefix: fastify.prefix + prefix, storage, events, notifier }, built.writes.host))
   if (notifier !== undefined) fastify.addHook('onReady', () => notifier.start())
 
-  await fastify.register(finRoutes, { prefix, options, auth, sanitize, storage: guarded, events, writes: new FinWrites(parts, { trusted: true }), telemetry })
-
-  fastify.addHook('onClose', async () => {
-    // Requests are done by now (onClose runs after the server closed): drain notifications, then let go.
-    unobserve?.()
-    await notifier?.close()
-    // Close only what we created: a storage or outbox passed in belongs to the host.
-    if (ownsOutbox) await notify?.outbox.close?.()
-    if (options.storage === undefined) await storage.close?.()
+  // http/ gets its own options (and the limits' part of auth's), never the whole set.
+  const { name, routes, sanitize, bodyLimit, attributeLimits, rateLimit, authFailureLimit } = options
+  await fastify.register(finRoutes, {
+    prefix,
+    options: { name, routes, sanitize, bodyLimit, attributeLimits, rateLimit, authFailureLimit },
+    auth: built.auth,
+    sanitize: built.sanitize,
+    storage: built.guardedStorage,
+    events,
+    writes: built.writes.routes,
+    telemetry: built.telemetry
   })
+
+  fastify.addHook('onClose', built.close)
 }
 
 /** Mounts the Fin Custom Helpdesk API (both variants by default) on a Fastify app. */

@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
-import finHelpdesk, { MemoryStorage, type EndUser } from '../lib/index.js'
+import finHelpdesk, { MemoryStorage } from '../lib/index.js'
+import { type EndUser } from '../lib/schemas/models.js'
 import { MAX_ATTRIBUTE_DEPTH } from '../lib/http/validation.js'
 import { AUTH, buildApp, seedConversation } from './fixtures/app.js'
 import { assertError, VARIANTS } from './fixtures/client.js'
@@ -138,4 +139,15 @@ t.test('an unexpected error is a bare 500 that leaks nothing', async (t) => {
   const res = await app.inject({ method: 'POST', url: '/fin/messages', headers: AUTH, payload: { conversation_id: conversationId, body: '<p>x</p>', author: { id: 'agent_fin', user_type: 'agent' } } })
   t.equal(res.statusCode, 500)
   t.same(res.json(), { statusCode: 500, code: 'FIN_ERR_INTERNAL', error: 'Internal Server Error', message: 'Internal server error' })
+})
+
+t.test('errorCodes holds every FIN_ERR_* class under its code, each an instance of FinError', async (t) => {
+  const { errorCodes, FinError } = await import('../lib/index.js')
+  t.ok(Object.keys(errorCodes).length >= 23)
+  for (const [code, ErrorClass] of Object.entries(errorCodes)) {
+    const err = new (ErrorClass as new () => Error & { code: string })()
+    t.equal(err.code, code, code)
+    t.ok(err instanceof FinError && err instanceof Error, `${code} is a FinError`)
+  }
+  t.notOk(new Error('x') instanceof FinError, 'another error is not')
 })

@@ -1,6 +1,8 @@
 import Fastify from 'fastify'
 import t from 'tap'
-import finHelpdesk, { FIN_EVENT_NAMES, FinUnknownEventError, type FinEventName } from '../lib/index.js'
+import finHelpdesk from '../lib/index.js'
+import { FIN_EVENT_NAMES, type FinEventName } from '../lib/events.js'
+import { FinUnknownEventError } from '../lib/errors.js'
 import { FinEvents } from '../lib/events.js'
 import { AUTH, TOKEN } from './fixtures/app.js'
 

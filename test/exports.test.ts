@@ -82,3 +82,9 @@ for (const [path, file] of entries) {
     t.same(Object.keys(module).sort(), documented?.values, 'values and types marked as they are')
   })
 }
+
+t.test('a front door read in a minute: at most 50 names over all export paths, values and types', async (t) => {
+  const names = entries.flatMap(([, file]) => exportedNames(file))
+  t.ok(names.length <= 50, `${names.length} public names`)
+  t.same(names.filter((name) => /^Fin\w+Error$/.test(name) && name !== 'FinError'), [], 'errors are reached through errorCodes, not one export each')
+})

@@ -2,7 +2,7 @@
 // allowed tags, the allowed attributes and safe URL schemes, for the XSS corpus and for every whitespace character
 // and quoting of issue #20's bypass around the usual payloads.
 import t from 'tap'
-import { FIN_ALLOWED_TAGS, sanitizeFinHtml } from '../lib/index.js'
+import { FIN_ALLOWED_TAGS, sanitizeFinHtml } from '../lib/html.js'
 import { launchChromium } from './fixtures/browser.js'
 import { XSS_VECTORS } from './fixtures/xss-vectors.js'
 

@@ -11,7 +11,7 @@ const LIB = fileURLToPath(new URL('../lib/', import.meta.url))
 /** Lowest first. A module may import its own group and the groups of lower layers, never a sibling or a higher one. */
 const LAYERS: string[][] = [
   ['errors.ts', 'operations.ts', 'html.ts', 'schemas/'],
-  ['events.ts', 'telemetry/types.ts', 'telemetry/attributes.ts'],
+  ['events.ts'],
   ['storage/', 'notify/', 'auth/'],
   ['sql/', 'telemetry/', 'writes/'],
   ['sqlite/', 'postgres/', 'testing/', 'http/', 'simulator/'],
@@ -20,6 +20,30 @@ const LAYERS: string[][] = [
   ['plugin.ts'],
   ['index.ts', 'bin/']
 ]
+
+/**
+ * Inside a group, the same rule one level finer: lowest row first, a module imports only rows below its own. A group
+ * listed here must place every one of its modules; a group not listed is held by the cycle check alone.
+ */
+const ROWS: Record<string, string[][]> = {
+  'telemetry/': [
+    ['attributes.ts'],
+    ['index.ts'],
+    ['notify.ts', 'storage.ts', 'requests.ts']
+  ],
+  'http/': [
+    ['options.ts', 'error-handler.ts', 'validation.ts', 'auth.ts'],
+    ['token-endpoint.ts'],
+    ['conventions.ts', 'routes/operation.ts', 'routes/message-input.ts'],
+    ['routes/users.ts', 'routes/agents.ts', 'routes/conversations.ts', 'routes/messages.ts'],
+    ['routes/index.ts']
+  ]
+}
+
+function rowOf (group: string, module: string): number | undefined {
+  const index = ROWS[group]?.findIndex((row) => row.includes(module.slice(group.length)))
+  return index === undefined || index < 0 ? undefined : index
+}
 
 function groupOf (module: string): { group: string, layer: number } | undefined {
   for (const [layer, groups] of LAYERS.entries()) {
@@ -69,6 +93,25 @@ t.test('imports point to their own group or down, never up or sideways', async (
   t.same(crooked, [])
 })
 
+t.test('inside a group with rows, every module has a row and imports only rows below its own', async (t) => {
+  const crooked: string[] = []
+  for (const [module, targets] of graph) {
+    const group = groupOf(module)?.group
+    if (group === undefined || ROWS[group] === undefined) continue
+    const from = rowOf(group, module)
+    if (from === undefined) {
+      crooked.push(`${module}: no row in ROWS['${group}']`)
+      continue
+    }
+    for (const target of targets) {
+      if (groupOf(target)?.group !== group) continue
+      const to = rowOf(group, target)
+      if (to === undefined || to >= from) crooked.push(`${module} (row ${from}) -> ${target} (row ${to ?? '?'})`)
+    }
+  }
+  t.same(crooked, [])
+})
+
 t.test('no import cycle', async (t) => {
   const cycles: string[] = []
   const state = new Map<string, 'open' | 'done'>()
@@ -90,4 +133,15 @@ t.test('no import cycle', async (t) => {
 t.test('the checks see the graph (a sanity check of the parser)', async (t) => {
   t.ok(graph.get('plugin.ts')?.includes('options.ts'))
   t.ok(graph.get('index.ts')?.includes('errors.ts'), 'type-only and re-exports count')
+})
+
+// docs/architecture.md's rules of thumb that a reading of the source can hold.
+t.test('only plugin.ts and http/ register things on Fastify; only decorators.ts augments its types', async (t) => {
+  const REGISTERS = /\.(addHook|register|decorate|decorateRequest|decorateReply|route|addContentTypeParser|setErrorHandler|setNotFoundHandler)\(/
+  // Code only: comments may name `fastify.register(...)`.
+  const code = (module: string): string => readFileSync(join(LIB, module), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+  const registering = files.filter((module) => module !== 'plugin.ts' && !module.startsWith('http/') && REGISTERS.test(code(module)))
+  t.same(registering, [])
+  const augmenting = files.filter((module) => /^declare module 'fastify'/m.test(readFileSync(join(LIB, module), 'utf8')))
+  t.same(augmenting, ['decorators.ts'])
 })

@@ -1,9 +1,10 @@
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import finHelpdesk, { FinOptionsError, MemoryStorage, type FinHelpdeskPluginOptions } from '../lib/index.js'
+import finHelpdesk, { MemoryStorage, type FinHelpdeskOptions } from '../lib/index.js'
+import { FinOptionsError } from '../lib/errors.js'
 import { AUTH, TOKEN } from './fixtures/app.js'
 
-async function routesOf (t: Test, options: Partial<FinHelpdeskPluginOptions>): Promise<string> {
+async function routesOf (t: Test, options: Partial<FinHelpdeskOptions>): Promise<string> {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, { tokens: [TOKEN], ...options })
@@ -61,7 +62,7 @@ t.test('bad options throw FIN_ERR_OPTIONS at register time', async (t) => {
   ]
   for (const [name, options, message] of cases) {
     const app = Fastify()
-    app.register(finHelpdesk, options as FinHelpdeskPluginOptions)
+    app.register(finHelpdesk, options as FinHelpdeskOptions)
     const err = await Promise.resolve(app.ready()).then(() => null, (e: unknown) => e)
     t.ok(err instanceof FinOptionsError, `${name}: FinOptionsError`)
     t.match(err, { code: 'FIN_ERR_OPTIONS', message }, name)
@@ -70,7 +71,7 @@ t.test('bad options throw FIN_ERR_OPTIONS at register time', async (t) => {
 })
 
 t.test('options objects are not changed', async (t) => {
-  const options = Object.freeze({ tokens: Object.freeze([TOKEN]), rateLimit: Object.freeze({ max: 5 }) }) as unknown as FinHelpdeskPluginOptions
+  const options = Object.freeze({ tokens: Object.freeze([TOKEN]), rateLimit: Object.freeze({ max: 5 }) }) as unknown as FinHelpdeskOptions
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, options)
@@ -131,7 +132,7 @@ t.test('nothing leaks onto the host\'s other routes', async (t) => {
   const boom = await app.inject({ url: '/host/boom' })
   t.same(boom.json(), { statusCode: 418, error: "I'm a Teapot", message: 'host error' }, 'the host keeps its error handler')
   t.notOk(boom.headers['x-ratelimit-limit'])
-  t.notOk(app.hasDecorator('verifyBearerAuth'), 'auth decorators stay in the child')
+  t.notOk(app.hasDecorator('auth'), '@fastify/auth stays in the child')
   t.notOk(app.hasDecorator('rateLimit'), 'rate-limit decorators stay in the child')
 })
 

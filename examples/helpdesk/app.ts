@@ -1,11 +1,14 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import finHelpdesk, { type FinOutbox, type FinReplayRedis, type FinStorage } from '../../lib/index.js'
+import finHelpdesk, { type FinHelpdeskOptions, type FinOutbox, type FinStorage } from '../../lib/index.js'
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { agentConsole } from './console.js'
 import { agentInbox } from './inbox/index.js'
 import { logRequests } from './request-log.js'
 import type { HelpdeskTelemetry } from './telemetry.js'
+
+/** What the signature's replay check needs of an ioredis client. */
+type FinReplayRedis = NonNullable<NonNullable<FinHelpdeskOptions['signature']>['redis']>
 
 /** The agents a new helpdesk starts with: the one that represents Fin, and two humans. */
 export const SEED_AGENTS = [

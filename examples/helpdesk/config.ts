@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import type { FinNotifyOptions, FinOAuthOptions } from '../../lib/index.js'
+import type { FinHelpdeskOptions } from '../../lib/index.js'
 import { checkConfig } from './config-errors.js'
+
+type FinNotifyOptions = NonNullable<FinHelpdeskOptions['notify']>
+type FinOAuthOptions = NonNullable<FinHelpdeskOptions['oauth']>
 
 export interface HelpdeskConfig {
   /** 'sqlite' for `npm start`, 'postgres' (with Redis) for `npm run start:postgres`. */

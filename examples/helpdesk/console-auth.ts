@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import fastifyBearerAuth from '@fastify/bearer-auth'
 import fastifyRateLimit from '@fastify/rate-limit'
-import { FinAuthRateLimitedError, FinRateLimitedError, FinUnauthorizedError } from '../../lib/index.js'
+import { errorCodes } from '../../lib/index.js'
+
+const {
+  FIN_ERR_AUTH_RATE_LIMITED: FinAuthRateLimitedError, FIN_ERR_RATE_LIMITED: FinRateLimitedError, FIN_ERR_UNAUTHORIZED: FinUnauthorizedError
+} = errorCodes
 
 export interface ConsoleAuthOptions {
   /** Bearer token of the console. */

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { applyFinConventions, FinConversationNotFoundError, schemas, type FinStorage } from '../../lib/index.js'
+import { applyFinConventions, errorCodes, schemas, type FinStorage } from '../../lib/index.js'
 import { consoleAuth } from './console-auth.js'
+
+const { FIN_ERR_CONVERSATION_NOT_FOUND: FinConversationNotFoundError } = errorCodes
 
 export interface ConsoleOptions {
   storage: FinStorage

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 
 /**
  * The rate-limit key of the client a request authenticated as (a token fingerprint, or `oauth:{client id}`). On a
@@ -7,11 +7,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 export const CLIENT: unique symbol = Symbol('fastify-fin-helpdesk.client')
 
 type WithClient = FastifyRequest & { [CLIENT]?: string }
-
-/** Declares the slot in this (encapsulated) context only, so every request object keeps one shape. */
-export function decorateClient (app: FastifyInstance): void {
-  if (!app.hasRequestDecorator(CLIENT)) app.decorateRequest(CLIENT, undefined)
-}
 
 export function setClient (request: FastifyRequest, key: string): void {
   (request as WithClient)[CLIENT] = key

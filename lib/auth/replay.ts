@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { READ_OPERATIONS, type OperationName } from '../operations.js'
+import { finRoute, READ_OPERATIONS, type OperationName } from '../operations.js'
 
 /** Remembers the signed writes seen, each at least as long as its signature could be accepted. */
 export interface FinReplayStore {
@@ -76,7 +76,7 @@ export interface ReplayRule {
 
 /** The operation a Fin route serves, from its route config (set where the routes are mounted). */
 export function routeOperation (request: FastifyRequest): OperationName | undefined {
-  return (request.routeOptions.config as { finOperation?: OperationName } | undefined)?.finOperation
+  return finRoute(request).operation
 }
 
 /**

@@ -4,8 +4,7 @@ import {
   FinBadRequestError, FinBodyTooLargeError, FinInternalError, FinUnsupportedMediaTypeError, FinValidationError,
   problemTitle, problemType
 } from '../errors.js'
-
-export type FinRouteVariant = 'standard' | 'posts-only'
+import { finRoute } from '../operations.js'
 
 interface CodedError {
   code: string
@@ -33,11 +32,11 @@ export function toFinError (error: FastifyError, bodyLimit: number, contentType?
 }
 
 /**
- * Error handler of the Fin routes: a coded body in the route's variant, `WWW-Authenticate` on 401, and the
- * original error logged (at error level for 5xx, which never show their internals to the client). Each route is
- * given the handler of its variant (the context's is the standard one), so nothing is stored on the route config.
+ * Error handler of the Fin routes: a coded body in the variant the route's config names (`config.variant`, the
+ * standard shape elsewhere), `WWW-Authenticate` on 401, and the original error logged (at error level for 5xx,
+ * which never show their internals to the client).
  */
-export function createErrorHandler (bodyLimit: number, variant: FinRouteVariant = 'standard') {
+export function createErrorHandler (bodyLimit: number) {
   return function finErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     const fin = toFinError(error, bodyLimit, request.headers['content-type'])
     if (fin.statusCode >= 500) request.log.error({ err: error }, 'fastify-fin-helpdesk: request failed')
@@ -46,7 +45,7 @@ export function createErrorHandler (bodyLimit: number, variant: FinRouteVariant 
       reply.header('www-authenticate', request.headers.authorization === undefined ? 'Bearer' : 'Bearer error="invalid_token"')
     }
     reply.code(fin.statusCode)
-    if (variant === 'posts-only') {
+    if (finRoute(request).variant === 'posts-only') {
       return {
         error: {
           type: problemType(fin.code),

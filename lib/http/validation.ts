@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import secureJson from 'secure-json-parse'
-import { decorateRawBody, setRawBody } from '../auth/raw-body.js'
+import { RAW_BODY, setRawBody } from '../auth/raw-body.js'
 import { FinInvalidJsonError, FinValidationError } from '../errors.js'
 // The Ajv and the depth rule are the write API's too (lib/writes/): one definition for routes and host calls.
 import { createAjv } from '../writes/validate.js'
@@ -31,7 +31,7 @@ export function jsonDepth (text: string, limit: number): number {
 
 /** Installs, in the encapsulated route context only, the validator and the JSON parser of the Fin routes. */
 export function installValidation (app: FastifyInstance, bodyLimit: number): void {
-  decorateRawBody(app)
+  if (!app.hasRequestDecorator(RAW_BODY)) app.decorateRequest(RAW_BODY, undefined)
   const ajv = createAjv()
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema))
   app.setSchemaErrorFormatter((errors, dataVar) => new Error(errors.map((error) => {

@@ -1,4 +1,4 @@
 // `fastify-fin-helpdesk/postgres`: the backend for several instances (pg). Storage and outbox are independent:
 // each creates only its own tables, so either can be used with another backend's counterpart.
-export { PostgresStorage, type PostgresStorageOptions } from './storage.js'
-export { PostgresOutbox, type PostgresOutboxOptions } from './outbox.js'
+export { PostgresStorage } from './storage.js'
+export { PostgresOutbox } from './outbox.js'

@@ -53,21 +53,15 @@ export function storageMigrations (s: string): string[] {
       created_at text NOT NULL
     );
     CREATE INDEX messages_by_conversation ON ${s}.messages (conversation_id, seq);
-    `,
-    // Step 2 created the outbox here until the outbox got its own track. Kept as a no-op so that the numbering
-    // stays the same on databases that ran it: their next storage step will be 3, as on new databases.
-    'SELECT 1'
+    `
   ]
 }
 
-/**
- * The notify outbox's track. IF NOT EXISTS: a database migrated before the tracks were split already has the table
- * (made by the storage's step 2); its outbox track then records version 1 and changes nothing.
- */
+/** The notify outbox's track. */
 export function outboxMigrations (s: string): string[] {
   return [
     `
-    CREATE TABLE IF NOT EXISTS ${s}.outbox (
+    CREATE TABLE ${s}.outbox (
       conversation_id text PRIMARY KEY,
       state text NOT NULL,
       due_at bigint NOT NULL,
@@ -77,12 +71,12 @@ export function outboxMigrations (s: string): string[] {
       lease_until bigint,
       last_status integer,
       last_error text,
-      updated_at bigint NOT NULL
+      updated_at bigint NOT NULL,
+      -- The traceparent of the span that asked for the sync, so delivery spans link to it across instances.
+      trace_context text
     );
-    CREATE INDEX IF NOT EXISTS outbox_due ON ${s}.outbox (state, due_at);
-    `,
-    // The traceparent of the span that asked for the sync, so delivery spans link to it across instances.
-    `ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS trace_context text;`
+    CREATE INDEX outbox_due ON ${s}.outbox (state, due_at);
+    `
   ]
 }
 

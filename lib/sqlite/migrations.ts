@@ -49,8 +49,8 @@ export function storageMigrations (p: string): string[] {
       created_at TEXT NOT NULL
     );
     CREATE INDEX ${p}messages_by_conversation ON ${p}messages (conversation_id, seq);
-    `,
-    `CREATE INDEX ${p}conversations_by_update ON ${p}conversations (updated_at);`
+    CREATE INDEX ${p}conversations_by_update ON ${p}conversations (updated_at);
+    `
   ]
 }
 
@@ -68,12 +68,12 @@ export function outboxMigrations (p: string): string[] {
       lease_until INTEGER,
       last_status INTEGER,
       last_error TEXT,
-      updated_at INTEGER NOT NULL
+      updated_at INTEGER NOT NULL,
+      -- The traceparent of the span that asked for the sync: delivery spans link to it, across restarts.
+      trace_context TEXT
     );
     CREATE INDEX ${p}outbox_due ON ${p}outbox (state, due_at);
-    `,
-    // The traceparent of the span that asked for the sync: delivery spans link to it, across restarts.
-    `ALTER TABLE ${p}outbox ADD COLUMN trace_context TEXT;`
+    `
   ]
 }
 

@@ -1,5 +1,5 @@
 import { FinOptionsError, FinStorageUnavailableError, isClientError } from '../errors.js'
-import type { StorageTracer } from '../telemetry/types.js'
+import type { StorageTracer } from './tracer.js'
 import type { FinStorage } from './types.js'
 
 /** Every method of FinStorage the plugin calls: what a storage must have, and what the guard wraps. */

@@ -8,7 +8,7 @@ import {
   SPAN_WEBHOOK_CREATE, SPAN_WEBHOOK_SEND, WEBHOOK_DESTINATION
 } from './attributes.js'
 import type { FinTelemetry } from './index.js'
-import type { DeliveryAttempt, DeliveryOutcome, NotifyTelemetry, WebhookEvent } from './types.js'
+import type { DeliveryAttempt, DeliveryOutcome, NotifyTelemetry, WebhookEvent } from '../notify/telemetry.js'
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 

@@ -1,6 +1,6 @@
 import { ATTR_ERROR_TYPE, ATTR_FIN_INTEGRATION, SPAN_STORAGE_PREFIX } from './attributes.js'
 import type { FinTelemetry } from './index.js'
-import type { StorageTracer } from './types.js'
+import type { StorageTracer } from '../storage/tracer.js'
 
 const identity: StorageTracer = (_method, fn) => fn
 

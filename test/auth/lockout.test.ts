@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
-import finHelpdesk, { type FinHelpdeskPluginOptions } from '../../lib/index.js'
+import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
 import { haveRedis, REDIS_URL, RUN } from '../fixtures/services.js'
 
 // Someone else's failures never lock Fin out: an IP past its failed-authentication limit is still refused for
@@ -10,7 +10,7 @@ import { haveRedis, REDIS_URL, RUN } from '../fixtures/services.js'
 const CLIENT = { id: 'fin', secret: 'fin-secret-0123456789abcdef' }
 const ATTACKER = '203.0.113.7'
 
-async function build (t: Test, options: Partial<FinHelpdeskPluginOptions> = {}) {
+async function build (t: Test, options: Partial<FinHelpdeskOptions> = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, { prefix: '/fin', tokens: ['static-fin-token'], oauth: { clients: [CLIENT] }, ...options })

@@ -2,13 +2,13 @@ import { createHmac } from 'node:crypto'
 import { createSigner } from 'fast-jwt'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import finHelpdesk, { type FinHelpdeskPluginOptions } from '../../lib/index.js'
+import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
 import { ManualClock } from '../fixtures/clock.js'
 
 const FIN_CLIENT = { id: 'fin', secret: 'fin-secret-0123456789abcdef' }
 const NEW_CLIENT = { id: 'fin-2026', secret: 'rotated-secret-0123456789' }
 
-async function build (t: Test, options: Partial<FinHelpdeskPluginOptions> = {}, clock = new ManualClock()) {
+async function build (t: Test, options: Partial<FinHelpdeskOptions> = {}, clock = new ManualClock()) {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, { prefix: '/api/fin', oauth: { clients: [FIN_CLIENT], now: () => clock.now() }, ...options })

@@ -1,7 +1,8 @@
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
-import finHelpdesk, { type FinRateLimitOptions } from '../../lib/index.js'
+import finHelpdesk from '../../lib/index.js'
+import { type FinRateLimitOptions } from '../../lib/auth/options.js'
 import { haveRedis, REDIS_URL, RUN } from '../fixtures/services.js'
 
 const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 }

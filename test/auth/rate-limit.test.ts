@@ -33,7 +33,7 @@ t.test('every 429 is logged at warn, naming the limit but never the token', asyn
   t.equal((await app.inject({ url: '/agents', headers: { authorization: 'Bearer wrong-secret-guess-2' } })).statusCode, 429)
   const limited = lines.filter((line) => /\(429\)/.test(line.msg))
   t.equal(limited.length, 2)
-  t.match(limited[0], { level: 40, limit: 'client', client: /^token:[\w-]{22}$/, max: 1, retryAfter: Number })
+  t.match(limited[0], { level: 40, limit: 'client', client: /^token:[\w-]{22}$/, operation: 'getAgents', max: 1, retryAfter: Number })
   t.match(limited[1], { level: 40, limit: 'auth-failure', ip: '127.0.0.1', retryAfter: Number })
   const all = lines.map((line) => JSON.stringify(line)).join('\n')
   t.notMatch(all, /fin-token|wrong-secret-guess/, 'no token in any log line')

@@ -1,15 +1,16 @@
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import finHelpdesk, { MemoryReplayStore, signFinRequest, type FinHelpdeskPluginOptions, type FinReplayStore } from '../../lib/index.js'
+import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
+import { MemoryReplayStore, signFinRequest, type FinReplayStore } from '../../lib/auth/signature.js'
 import { ManualClock } from '../fixtures/clock.js'
 import { API_TOKEN, assertReplayRefused, replayCases, signedCaller, SIGNING_SECRET } from '../fixtures/replay-cases.js'
 
 const SECRET = SIGNING_SECRET
 const AUTH = { authorization: `Bearer ${API_TOKEN}` }
 const body = JSON.stringify({ name: 'Jane', object_id: 'ic_1' })
-type Signature = Partial<NonNullable<FinHelpdeskPluginOptions['signature']>>
+type Signature = Partial<NonNullable<FinHelpdeskOptions['signature']>>
 
-async function build (t: Test, signature: Signature = {}, clock = new ManualClock(), extra: Partial<FinHelpdeskPluginOptions> = {}) {
+async function build (t: Test, signature: Signature = {}, clock = new ManualClock(), extra: Partial<FinHelpdeskOptions> = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, { tokens: [API_TOKEN], authFailureLimit: false, signature: { secrets: [SECRET], now: () => clock.now(), ...signature }, ...extra })

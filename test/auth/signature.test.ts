@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import finHelpdesk, { canonicalQuery, MemoryReplayStore, redisReplayStore, signFinRequest, type FinHelpdeskPluginOptions } from '../../lib/index.js'
+import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
+import { canonicalQuery, MemoryReplayStore, redisReplayStore, signFinRequest } from '../../lib/auth/signature.js'
 import { RAW_BODY, rawBody } from '../../lib/auth/raw-body.js'
 
 const NOW = Date.parse('2026-03-01T12:00:00Z')
@@ -18,7 +19,7 @@ function sign (secret: string, timestamp: number, payload: string, encoding: 'he
   return encoding === 'hex' ? hex : Buffer.from(hex, 'hex').toString('base64')
 }
 
-async function build (t: Test, signature: Partial<NonNullable<FinHelpdeskPluginOptions['signature']>> = {}, extra: Partial<FinHelpdeskPluginOptions> = {}) {
+async function build (t: Test, signature: Partial<NonNullable<FinHelpdeskOptions['signature']>> = {}, extra: Partial<FinHelpdeskOptions> = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, { tokens: ['tok-0123456789abcdef'], signature: { secrets: [SECRET], now: () => NOW, ...signature }, ...extra })

@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import finHelpdesk, { type FinHelpdeskPluginOptions } from '../../lib/index.js'
+import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
 
 // The token endpoint's edges: how the client authenticates (Basic or the body), what the body may be, and the
 // RFC 6749 section 5.2 error for every way a request can be wrong.
@@ -9,7 +9,7 @@ const URL_ = '/api/fin/oauth/token'
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 const JSON_ = { 'content-type': 'application/json' }
 
-async function build (t: Test, options: Partial<FinHelpdeskPluginOptions> = {}) {
+async function build (t: Test, options: Partial<FinHelpdeskOptions> = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(finHelpdesk, { prefix: '/api/fin', oauth: { clients: [FIN_CLIENT] }, rateLimit: false, authFailureLimit: false, ...options })

@@ -2,16 +2,17 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { readConfig } from '../../examples/helpdesk/config.js'
 import { ConfigError, configErrorLine, MIN_SECRET_LENGTH } from '../../examples/helpdesk/config-errors.js'
-import finHelpdesk, { FinOptionsError, type FinHelpdeskPluginOptions } from '../../lib/index.js'
+import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
+import { FinOptionsError } from '../../lib/errors.js'
 
 const LONG = 'long-enough-0123456789'
 const NOTIFY = { FIN_INTEGRATION_ID: 'int_1', FIN_WEBHOOK_KEY: 'hook-key-0123456789' }
 
 /** The plugin's own refusal of the same mistake, as its message. */
-async function pluginRefusal (options: Partial<FinHelpdeskPluginOptions>): Promise<string> {
+async function pluginRefusal (options: Partial<FinHelpdeskOptions>): Promise<string> {
   const app = Fastify()
   try {
-    await app.register(finHelpdesk, { tokens: [LONG], ...options } as FinHelpdeskPluginOptions)
+    await app.register(finHelpdesk, { tokens: [LONG], ...options } as FinHelpdeskOptions)
     return 'accepted'
   } catch (err) {
     t.ok(err instanceof FinOptionsError, 'a FinOptionsError')
@@ -23,7 +24,7 @@ async function pluginRefusal (options: Partial<FinHelpdeskPluginOptions>): Promi
 }
 
 t.test('each configuration mistake is one line naming the variable and the rule, in the plugin\'s own words', async (t) => {
-  const cases: Array<{ env: Record<string, string>, line: string, plugin?: Partial<FinHelpdeskPluginOptions>, shared?: string }> = [
+  const cases: Array<{ env: Record<string, string>, line: string, plugin?: Partial<FinHelpdeskOptions>, shared?: string }> = [
     { env: { FIN_API_TOKEN: 'x' }, line: 'FIN_API_TOKEN: tokens must have at least 16 characters each', plugin: { tokens: ['x'] } },
     { env: { FIN_API_TOKEN: `${LONG},0123456789abcde` }, line: 'FIN_API_TOKEN: tokens must have at least 16 characters each', plugin: { tokens: [LONG, '0123456789abcde'] } },
     { env: { CONSOLE_TOKEN: 'y' }, line: 'CONSOLE_TOKEN: the console token must have at least 16 characters' },

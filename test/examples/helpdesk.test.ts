@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { readConfig } from '../../examples/helpdesk/config.js'
-import { signFinRequest } from '../../lib/index.js'
+import { signFinRequest } from '../../lib/auth/signature.js'
 import { SqliteStorage } from '../../lib/sqlite/index.js'
 import { startHelpdesk } from '../fixtures/spawn.js'
 

@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
-import finHelpdesk, { FinNotifyNotConfiguredError, FinValidationError } from '../../lib/index.js'
+import finHelpdesk from '../../lib/index.js'
+import { FinNotifyNotConfiguredError, FinValidationError } from '../../lib/errors.js'
 import { resolveNotifyOptions } from '../../lib/notify/options.js'
 import { until } from '../fixtures/clock.js'
 import { FakeFin } from '../fixtures/fake-fin.js'

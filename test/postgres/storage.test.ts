@@ -35,7 +35,7 @@ t.test('PostgreSQL', async (t) => {
     const instances = Array.from({ length: 4 }, () => new PostgresStorage({ pool, schema: name }))
     await Promise.all(instances.map((s) => s.ready()))
     const { rows } = await pool.query(`SELECT version FROM "${name}".migrations ORDER BY version`)
-    t.same(rows, [{ version: 1 }, { version: 2 }])
+    t.same(rows, [{ version: 1 }])
   })
 
   t.test('a storage made from a connection string closes its own pool; a pool passed in stays open', async (t) => {

@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import finHelpdesk, { MemoryStorage, type FinHelpdeskPluginOptions, type Message, type NewUser } from '../../lib/index.js'
+import finHelpdesk, { MemoryStorage, type FinHelpdeskOptions } from '../../lib/index.js'
+import { type Message } from '../../lib/schemas/models.js'
+import { type NewUser } from '../../lib/storage/types.js'
 import { exitCode, FinClient, runConformance, type CheckReport } from '../../lib/simulator/index.js'
 import { ManualClock } from '../fixtures/clock.js'
 import { exampleHelpdesk } from '../fixtures/example-helpdesk.js'
@@ -49,7 +51,7 @@ t.test('a signed helpdesk with OAuth is checked end to end: signatures, stale an
 })
 
 /** A helpdesk on the plugin with one thing broken, for the checker to catch. */
-async function broken (t: Test, variant: Variant, options: Partial<FinHelpdeskPluginOptions>, hack?: (app: FastifyInstance) => void): Promise<string> {
+async function broken (t: Test, variant: Variant, options: Partial<FinHelpdeskOptions>, hack?: (app: FastifyInstance) => void): Promise<string> {
   const storage = options.storage ?? new MemoryStorage()
   await storage.upsertAgent({ id: 'agent_fin', name: 'Fin', email: 'fin@example.com' })
   const app = Fastify()
@@ -63,7 +65,7 @@ const onSendReplace = (app: FastifyInstance, when: (url: string, status: number)
   app.addHook('onSend', async (request, reply, payload) => (typeof payload === 'string' && when(request.url, reply.statusCode) ? replace(payload) : payload))
 }
 
-const cases: Array<{ name: string, variant: Variant, expect: string, warning?: boolean, options?: Partial<FinHelpdeskPluginOptions>, hack?: (app: FastifyInstance) => void }> = [
+const cases: Array<{ name: string, variant: Variant, expect: string, warning?: boolean, options?: Partial<FinHelpdeskOptions>, hack?: (app: FastifyInstance) => void }> = [
   {
     name: 'a wrong field name',
     variant: 'standard',

@@ -70,7 +70,7 @@ for (const variant of VARIANTS) {
 }
 
 t.test('the simulator reports differences: missing, duplicated, reordered, changed', async (t) => {
-  const { differences } = await import('../../lib/simulator/index.js')
+  const { differences } = await import('../../lib/simulator/simulator.js')
   const m = (id: string, body = `b${id}`) => ({ id, body, author_id: 'a', author_type: 'agent', visibility: 'public' })
   t.same(differences([m('1'), m('2')], [m('1'), m('2')]), [])
   t.match(differences([m('1')], [m('1'), m('2')]), [{ kind: 'missing in Fin', message_id: '2' }])

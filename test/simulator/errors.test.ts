@@ -1,7 +1,8 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { differences, FinSimulator, FinSimulatorError } from '../../lib/simulator/index.js'
+import { FinSimulator } from '../../lib/simulator/index.js'
+import { differences, FinSimulatorError } from '../../lib/simulator/simulator.js'
 
 // The simulator when the helpdesk misbehaves: each failed step throws a FinSimulatorError naming the operation and
 // its status, a sync started by a webhook records its failure, and misuse (unknown conversations, no webhook) is refused.

@@ -2,9 +2,10 @@
 // not is marked @ts-expect-error (tsc fails if such a line compiles).
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
-import finHelpdesk, {
-  FinUserNotFoundError, MemoryReplayStore, MemoryStorage, type Conversation, type EndUser, type FinStorage, type Message, type FinEventMap
-} from '../../lib/index.js'
+import finHelpdesk, { MemoryStorage, type FinStorage, type FinEventMap } from '../../lib/index.js'
+import { FinUserNotFoundError } from '../../lib/errors.js'
+import { MemoryReplayStore } from '../../lib/auth/signature.js'
+import { type Conversation, type EndUser, type Message } from '../../lib/schemas/models.js'
 import { SqliteStorage } from '../../lib/sqlite/index.js'
 
 const app = Fastify()

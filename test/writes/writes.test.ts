@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { MemoryOutbox, MemoryStorage, type FinEventName } from '../../lib/index.js'
+import { MemoryOutbox, MemoryStorage } from '../../lib/index.js'
+import type { FinEventName } from '../../lib/events.js'
 import { buildApp, HUMAN_AGENT, seedConversation } from '../fixtures/app.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
 

@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
-  applyFinConventions, FinBadRequestError, FinConversationNotFoundError, scanConversationViews, schemas,
+  applyFinConventions, errorCodes, scanConversationViews, schemas,
   type ConversationViewPage, type ConversationViewQuery, type FinStorage
 } from '../../../lib/index.js'
 import type { InboxChange, InboxPage, InboxSync, InboxThread, InboxView } from './client/types.js'
@@ -18,6 +18,8 @@ import { sessionStore } from './session-store.js'
 import { agentSessions } from './sessions.js'
 import { conversationSummary, customerOf, threadMessage } from './views.js'
 import { InboxWrites } from './writes.js'
+
+const { FIN_ERR_BAD_REQUEST: FinBadRequestError, FIN_ERR_CONVERSATION_NOT_FOUND: FinConversationNotFoundError } = errorCodes
 
 export interface InboxOptions {
   storage: FinStorage

@@ -4,12 +4,16 @@ import fastifySession from '@fastify/session'
 import fastifyRateLimit from '@fastify/rate-limit'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import {
-  FinAuthRateLimitedError, FinBadRequestError, FinRateLimitedError, FinUnauthorizedError, type AgentRecord, type FinStorage
-} from '../../../lib/index.js'
+import { errorCodes, type FinStorage, type FinStorageTypes } from '../../../lib/index.js'
 import type { CredentialStore } from './credentials.js'
 import { DUMMY_HASH, verifyPassword } from './passwords.js'
 import type { InboxSessionStore } from './session-store.js'
+
+const {
+  FIN_ERR_AUTH_RATE_LIMITED: FinAuthRateLimitedError, FIN_ERR_BAD_REQUEST: FinBadRequestError,
+  FIN_ERR_RATE_LIMITED: FinRateLimitedError, FIN_ERR_UNAUTHORIZED: FinUnauthorizedError
+} = errorCodes
+type AgentRecord = FinStorageTypes.AgentRecord
 
 declare module 'fastify' {
   interface Session {

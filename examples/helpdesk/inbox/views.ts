@@ -1,5 +1,8 @@
-import type { Conversation, Message } from '../../../lib/index.js'
+import type { schemas } from '../../../lib/index.js'
 import type { InboxConversation, InboxCustomer, InboxMessage, InboxSync } from './client/types.js'
+
+type Conversation = schemas.Conversation
+type Message = schemas.Message
 
 /** One row of the conversation list: who, where it stands, what was said last, and Fin's sync state. */
 export function conversationSummary (conversation: Conversation, last: Message | null, handedOverAt: string | undefined, sync: InboxSync, finAgentId: string): InboxConversation {

@@ -1,5 +1,11 @@
 import type { FastifyInstance } from 'fastify'
-import { FinStorageUnavailableError, type AgentRecord, type Conversation, type ConversationStatus, type Message } from '../../../lib/index.js'
+import { errorCodes, type FinStorageTypes, type schemas } from '../../../lib/index.js'
+
+const { FIN_ERR_STORAGE_UNAVAILABLE: FinStorageUnavailableError } = errorCodes
+type AgentRecord = FinStorageTypes.AgentRecord
+type Conversation = schemas.Conversation
+type ConversationStatus = schemas.ConversationStatus
+type Message = schemas.Message
 
 /**
  * Every write the inbox makes, through the plugin's write API (`app.fin.createMessage`, ...): each change is stored

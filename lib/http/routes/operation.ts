@@ -1,9 +1,8 @@
-import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static, TSchema } from '@sinclair/typebox'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FinEvents } from '../../events.js'
-import type { OperationName } from '../../operations.js'
-import { createErrorHandler } from '../error-handler.js'
+import type { FinRouteConfig, OperationName } from '../../operations.js'
+import type { RouteAuth } from '../auth.js'
 import type { ResolvedRoute } from '../options.js'
 import { Envelope, ErrorEnvelope, ErrorResponse } from '../../schemas/responses.js'
 import type { AttributeLimits } from '../../storage/attributes.js'
@@ -49,8 +48,14 @@ export function defineOperation<SReq extends TSchema, SRes extends TSchema, PReq
   return spec as unknown as AnyOperationSpec
 }
 
-/** Mounts one operation in one variant: its schemas (validation, serialization, OpenAPI) and its handler. */
-export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec: AnyOperationSpec, integration: string, bodyLimit: number): void {
+/**
+ * Mounts one operation in one variant: its schemas (validation, serialization, OpenAPI), its handler, and its
+ * operation and variant in `config` (the operationId is for OpenAPI only: nothing parses it).
+ */
+export function mountOperation (
+  app: FastifyInstance, route: ResolvedRoute, spec: AnyOperationSpec, auth: RouteAuth, integration: string, bodyLimit: number
+): void {
+  const config: FinRouteConfig = { operation: spec.operation, variant: route.variant }
   const standard = route.variant === 'standard'
   const variant = standard ? spec.standard : spec.postsOnly
   const inQuery = route.method === 'GET'
@@ -67,17 +72,18 @@ export function mountOperation (app: FastifyInstance, route: ResolvedRoute, spec
   }
   if (variant.request !== undefined) schema[inQuery ? 'querystring' : 'body'] = variant.request
   const { handler } = variant
-  // Read by the signature check (lib/auth/replay.ts: routeOperation): a repeated read is never a replay. Not
-  // declared on Fastify's FastifyContextConfig, which would show it on every route of the host.
-  const config = { finOperation: spec.operation } as unknown as FastifyContextConfig
   const { status } = spec
-  app.withTypeProvider<TypeBoxTypeProvider>().route({
+  app.route({
     method: route.method,
     url: route.path,
     schema,
-    config,
     bodyLimit,
-    errorHandler: createErrorHandler(bodyLimit, route.variant),
+    // Read back with finRoute() (telemetry, the error handler, the limits, the replay rule); Fastify's config type is
+    // empty unless augmented, which we leave to the host.
+    config: config as object,
+    // Route-level, the @fastify/auth way: the bearer check (then the per-client limit), and the signature check.
+    onRequest: auth.onRequest,
+    ...(auth.preValidation === undefined ? {} : { preValidation: auth.preValidation }),
     handler: standard
       ? async function standardHandler (request, reply) {
         reply.code(status)

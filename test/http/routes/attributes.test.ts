@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEFAULT_ATTRIBUTE_LIMITS } from '../../../lib/index.js'
+import { DEFAULT_ATTRIBUTE_LIMITS } from '../../../lib/storage/attributes.js'
 import { resolveOptions } from '../../../lib/options.js'
 import { buildApp } from '../../fixtures/app.js'
 import { assertError, client, conversationInput, VARIANTS } from '../../fixtures/client.js'

@@ -1,8 +1,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Limits } from './hooks.js'
-import { oauthClientKey } from './bearer.js'
-import type { OAuthTokens } from './oauth.js'
+import { oauthClientKey } from '../auth/bearer.js'
+import type { Limits } from '../auth/limits.js'
+import type { OAuthTokens } from '../auth/oauth.js'
 
 /** An RFC 6749 section 5.2 error. */
 class OAuthError extends Error {
@@ -81,18 +81,22 @@ export async function tokenEndpoint (app: FastifyInstance, { oauth, limits }: To
 
   app.post(oauth.path, { bodyLimit: 8192 }, async (request, reply) => {
     const body = parameters(request.body)
-    let client: Credentials | undefined
-    await limits.guard(request, reply, async () => {
-      const given = credentials(request, body)
-      if (!oauth.authenticate(given.id, given.secret)) throw new OAuthError('invalid_client', 'unknown client or wrong secret', 401)
-      client = given
-    })
+    let client: Credentials
+    try {
+      client = credentials(request, body)
+      if (!oauth.authenticate(client.id, client.secret)) throw new OAuthError('invalid_client', 'unknown client or wrong secret', 401)
+    } catch (err) {
+      // A wrong secret counts as a failed authentication of the IP (429 past the limit).
+      throw limits.failed === undefined ? err : await limits.failed(request, reply, err as Error)
+    }
     // Counted per client after authentication: nobody else's traffic from a shared IP spends Fin's budget.
-    await limits.perClient(request, reply, oauthClientKey(client!.id))
+    await new Promise<void>((resolve, reject) => {
+      limits.countClient(request, reply, oauthClientKey(client.id), (err) => { if (err === undefined) resolve(); else reject(err) })
+    })
     if (body.grant_type === undefined) throw new OAuthError('invalid_request', 'grant_type is required')
     if (body.grant_type !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'only grant_type=client_credentials is supported')
-    request.log.info({ client: client!.id, via: client!.via }, 'fastify-fin-helpdesk: issued an access token')
-    return oauth.issue(client!.id)
+    request.log.info({ client: client.id, via: client.via }, 'fastify-fin-helpdesk: issued an access token')
+    return oauth.issue(client.id)
   })
 }
 

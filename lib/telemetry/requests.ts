@@ -1,11 +1,11 @@
 import type { Context, Span } from '@opentelemetry/api'
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyRequest, onErrorHookHandler, onRequestHookHandler, onResponseHookHandler } from 'fastify'
 import {
   ATTR_ERROR_TYPE, ATTR_FIN_CONVERSATION_ID, ATTR_FIN_INTEGRATION, ATTR_FIN_OPERATION, ATTR_FIN_USER_ID, ATTR_FIN_VARIANT,
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, SPAN_API_PREFIX
-} from '../telemetry/attributes.js'
-import type { AnyOperationSpec } from './routes/operation.js'
-import type { FinTelemetry } from '../telemetry/index.js'
+} from './attributes.js'
+import { finRoute } from '../operations.js'
+import type { FinTelemetry } from './index.js'
 
 const kState = Symbol('fin.telemetry')
 
@@ -19,32 +19,25 @@ interface RequestState {
 
 type Instrumented = FastifyRequest & { [kState]: RequestState | null }
 
-/**
- * Traces and counts the Fin API routes of one context; call before the routes are declared. Each request gets a
- * `fin.api.<operation>` span: a child of the server span when there is one (@fastify/otel or the HTTP
- * instrumentation), else a SERVER span of its own. See traceOperation for its context in the handler.
- */
-export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): void {
-  const { api, tracer, integration } = telemetry
-  app.decorateRequest(kState, null)
-  // Each route's operation and variant, read once from its OpenAPI operationId ([<integration>_]<operation>[PostsOnly]).
-  const named = new Map<string, { operation: string, variant: string }>()
-  const prefix = integration === 'default' ? '' : `${integration}_`
-  const routeName = (request: FastifyRequest): { operation: string, variant: string } => {
-    const id = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? 'unknown'
-    let found = named.get(id)
-    if (found === undefined) {
-      const bare = id.startsWith(prefix) ? id.slice(prefix.length) : id
-      found = bare.endsWith('PostsOnly')
-        ? { operation: bare.slice(0, -'PostsOnly'.length), variant: 'posts-only' }
-        : { operation: bare, variant: 'standard' }
-      named.set(id, found)
-    }
-    return found
-  }
+/** The slot each request's telemetry state lives in: http/ declares it (null) in the API context. */
+export const TELEMETRY_STATE: symbol = kState
 
-  app.addHook('onRequest', (request, _reply, done) => {
-    const { operation, variant } = routeName(request)
+/** The three hooks that trace and count the Fin API's requests; http/ adds them to its context. */
+export interface ApiHooks {
+  onRequest: onRequestHookHandler
+  onError: onErrorHookHandler
+  onResponse: onResponseHookHandler
+}
+
+/**
+ * Hooks that trace and count the Fin API routes of one context, added before the routes are declared. Each request
+ * gets a `fin.api.<operation>` span: a child of the server span when there is one (@fastify/otel or the HTTP
+ * instrumentation), else a SERVER span of its own. See traceHandler for its context in the handler.
+ */
+export function apiHooks (telemetry: FinTelemetry): ApiHooks {
+  const { api, tracer, integration } = telemetry
+  const onRequest: onRequestHookHandler = (request, _reply, done) => {
+    const { operation = 'unknown', variant = 'standard' } = finRoute(request)
     const state: RequestState = { span: undefined, context: undefined, operation, started: performance.now(), errored: false }
     if (telemetry.tracing) {
       // @fastify/otel runs our hook inside a span of its own: parent the request span on its request span instead.
@@ -67,9 +60,9 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
     }
     ;(request as Instrumented)[kState] = state
     done()
-  })
+  }
 
-  app.addHook('onError', (request, _reply, error: FastifyError, done) => {
+  const onError: onErrorHookHandler = (request, _reply, error: FastifyError, done) => {
     const state = (request as Instrumented)[kState]
     const span = state?.span
     if (span !== undefined) {
@@ -79,9 +72,9 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
       span.setStatus({ code: api.SpanStatusCode.ERROR, message: `${error.code ?? error.name}: ${error.message}` })
     }
     done()
-  })
+  }
 
-  app.addHook('onResponse', (request, reply, done) => {
+  const onResponse: onResponseHookHandler = (request, reply, done) => {
     const state = (request as Instrumented)[kState]
     if (state === null) return done()
     const status = reply.statusCode
@@ -96,28 +89,25 @@ export function instrumentApi (app: FastifyInstance, telemetry: FinTelemetry): v
       span.end()
     }
     done()
-  })
+  }
+  return { onRequest, onError, onResponse }
 }
 
+/** An operation's handler: its validated input (query or body) and the request. */
+export type TraceableHandler<I, R> = (input: I, request: FastifyRequest) => Promise<R>
+
 /**
- * The operation with its handlers run in the request span's context, so storage spans nest under it. Wrapped here,
- * innermost, rather than at the route: @fastify/otel wraps route handlers in a context of its own.
+ * A handler run in the request span's context, so storage spans nest under it. Wrapped here, innermost, rather
+ * than at the route: @fastify/otel wraps route handlers in a context of its own.
  */
-export function traceOperation (spec: AnyOperationSpec, telemetry: FinTelemetry): AnyOperationSpec {
+export function traceHandler<I, R> (handler: TraceableHandler<I, R>, telemetry: FinTelemetry): TraceableHandler<I, R> {
   const { context } = telemetry.api
-  const traced = (variant: AnyOperationSpec['standard']): AnyOperationSpec['standard'] => {
-    const handler = variant.handler
-    return {
-      ...variant,
-      handler: (input, request) => {
-        const state = (request as Instrumented)[kState]
-        if (state?.context === undefined) return handler(input, request)
-        setInputAttributes(state.span!, input as Record<string, unknown> | undefined)
-        return context.with(state.context, handler, undefined, input, request)
-      }
-    }
+  return (input, request) => {
+    const state = (request as Instrumented)[kState]
+    if (state?.context === undefined) return handler(input, request)
+    setInputAttributes(state.span!, input as Record<string, unknown> | undefined)
+    return context.with(state.context, handler, undefined, input, request)
   }
-  return { ...spec, standard: traced(spec.standard), postsOnly: traced(spec.postsOnly) }
 }
 
 /** The request span's context from @fastify/otel (its documented `request.opentelemetry()`), when it is there. */

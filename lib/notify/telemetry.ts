@@ -1,6 +1,6 @@
 /**
- * What the notifier and the storage guard see of telemetry: plain types, no `@opentelemetry/api` in them, so the
- * plugin's published types do not need the optional API package.
+ * The port the notifier traces through: notify/ owns it, telemetry/ implements it (telemetry/notify.ts). Plain
+ * types, no `@opentelemetry/api` in them, so the plugin's published types do not need the optional API package.
  */
 
 export type WebhookEvent = 'sync' | 'agent_typing'
@@ -24,6 +24,3 @@ export interface NotifyTelemetry {
   /** Starts one delivery attempt: a CLIENT `send` span, linked to the `create` span whose traceparent is given. */
   attempt(event: WebhookEvent, conversationId: string, attempt: number, url: string, link: string | null | undefined): DeliveryAttempt
 }
-
-/** Wraps one storage method in a `fin.storage.<method>` span; the identity when not tracing. */
-export type StorageTracer = <F extends (...args: never[]) => Promise<unknown>>(method: string, fn: F) => F
