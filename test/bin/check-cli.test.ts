@@ -1,17 +1,15 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import t from 'tap'
 import { runCheckCli } from '../../lib/bin/check-cli.js'
 import { OPERATIONS } from '../../lib/operations.js'
 import type { CheckReport } from '../../lib/simulator/index.js'
+import { refusingOrigin } from '../fixtures/refusing-server.js'
 
 // fin-helpdesk-check's arguments and its failures: each bad argument exits 2 naming it with the usage, a helpdesk
-// that is not there fails every check (exit 1), and a crash of the CLI itself exits 2 from the bin.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+// that is not there fails every check (exit 1), and a crash of the CLI itself exits 2 from the bin (check.e2e.test.ts).
 const dir = mkdtempSync(join(tmpdir(), 'fin-check-args-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -20,15 +18,6 @@ async function cli (args: string[]): Promise<{ code: number, stdout: string, std
   let stderr = ''
   const code = await runCheckCli(args, { stdout: (text) => { stdout += text }, stderr: (text) => { stderr += text } })
   return { code, stdout, stderr }
-}
-
-/** A port nothing listens on. */
-async function closedPort (): Promise<number> {
-  const probe = Fastify()
-  await probe.listen({ host: '127.0.0.1', port: 0 })
-  const port = (probe.server.address() as { port: number }).port
-  await probe.close()
-  return port
 }
 
 t.test('--help prints the usage and exits 0', async (t) => {
@@ -61,12 +50,12 @@ t.test('bad arguments exit 2, naming each problem, then the usage', async (t) =>
     t.match(res.stderr, /\n\nUsage: fin-helpdesk-check --url <base>.*\n[^]*2 on bad arguments\.\n$/, `${name}: the usage follows`)
     t.equal(res.stdout, '', `${name}: nothing on stdout`)
   }
-  const nullPaths = await cli(['--url', `http://127.0.0.1:${await closedPort()}`, '--token', 't', '--paths', paths('null.json', 'null'), '--json'])
+  const nullPaths = await cli(['--url', await refusingOrigin(t), '--token', 't', '--paths', paths('null.json', 'null'), '--json'])
   t.equal(nullPaths.code, 1, '--paths holding null: no renamed paths, the checks run')
 })
 
 t.test('an unreachable helpdesk: every check fails with the connection error, exit 1; --json prints only the report', async (t) => {
-  const url = `http://127.0.0.1:${await closedPort()}/api/fin`
+  const url = `${await refusingOrigin(t)}/api/fin`
   const text = await cli(['--url', url, '--token', 't', '--strict'])
   t.equal(text.code, 1)
   t.match(text.stdout, /^FAILED {3}error {3}agents\.list: get_agents lists the agents, with the fields Fin needs\n {9}sent: {5}-\n {9}expected: a completed exchange\n {9}got: {6}error: fetch failed\n/m)
@@ -94,15 +83,4 @@ t.test('--token-url: the token endpoint is asked first; refused, every check rep
   t.equal(res.code, 1)
   t.match(JSON.parse(res.stdout).checks[0], { id: 'agents.list', ok: false, actual: 'error: token endpoint answered 401' })
   t.equal(asked[0], `Basic ${Buffer.from('fin:secret').toString('base64')}`)
-})
-
-t.test('the bin: a crash of the CLI (an unwritable --junit) exits 2 with the error on stderr', async (t) => {
-  const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
-  const url = `http://127.0.0.1:${await closedPort()}`
-  const child = spawn(process.execPath, [...loader, 'lib/bin/check.ts', '--url', url, '--token', 't', '--variant', 'posts-only', '--junit', join(dir, 'missing-dir', 'report.xml')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const code = await new Promise((resolve) => child.on('exit', resolve))
-  t.equal(code, 2)
-  t.match(stderr, /^fin-helpdesk-check: Error: ENOENT: no such file or directory, open '.*missing-dir[/\\]report\.xml'\n {4}at /m)
 })
