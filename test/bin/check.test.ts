@@ -1,7 +1,7 @@
+import { createServer, request } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Fastify from 'fastify'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import t from 'tap'
 import { runCheckCli } from '../../lib/bin/check-cli.js'
@@ -86,21 +86,32 @@ t.test('the CLI signs with --signing-secret', async (t) => {
 })
 
 t.test('the CLI waits for the helpdesk\'s sync webhook with --webhook-port and checks it', async (t) => {
-  const probe = Fastify()
-  await probe.listen({ host: '127.0.0.1', port: 0 })
-  const port = (probe.server.address() as { port: number }).port
-  await probe.close()
-  const { base, origin } = await exampleHelpdesk(t, { FIN_INTEGRATION_ID: 'int_cli', FIN_WEBHOOK_KEY: 'cli-key', FIN_BASE_URL: `http://127.0.0.1:${port}` })
+  // The helpdesk needs Fin's URL before it starts, the CLI picks its port later (--webhook-port 0): the helpdesk
+  // posts to a relay kept on its own port 0, which forwards to the port the CLI's notice names.
+  let cliPort: number | undefined
+  const relay = createServer((req, res) => {
+    if (cliPort === undefined) return res.writeHead(503).end()
+    req.pipe(request({ host: '127.0.0.1', port: cliPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    }).on('error', () => res.writeHead(502).end()))
+  })
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { relay.closeAllConnections(); relay.close(() => resolve()) }))
+  const relayPort = (relay.address() as { port: number }).port
+  const { base, origin } = await exampleHelpdesk(t, { FIN_INTEGRATION_ID: 'int_cli', FIN_WEBHOOK_KEY: 'cli-key', FIN_BASE_URL: `http://127.0.0.1:${relayPort}` })
   // Play the agent the CLI asks for: reply in the conversation its notice names (it made several), once it waits.
   let asked: (id: string) => void = () => {}
   const named = new Promise<string>((resolve) => { asked = resolve })
-  const run = cli(['--url', base, '--token', 'tok-Example', '--webhook-port', String(port), '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'], (text) => {
-    const id = /make a change to conversation (\S+) in the helpdesk/.exec(text)?.[1]
-    if (id !== undefined) asked(id)
+  const run = cli(['--url', base, '--token', 'tok-Example', '--webhook-port', '0', '--integration-id', 'int_cli', '--webhook-key', 'cli-key', '--webhook-timeout', '60'], (text) => {
+    const notice = /on port (\d+): make a change to conversation (\S+) in the helpdesk/.exec(text)
+    if (notice === null) return
+    cliPort = Number(notice[1])
+    asked(notice[2]!)
   })
   const conversationId = await Promise.race([named, run.then(() => undefined)])
   t.ok(conversationId, 'the CLI named the conversation to change')
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  t.not(cliPort, 0, 'the notice names the port it listens on, not the 0 it was given')
   await fetch(`${origin}/console/conversations/${conversationId}/messages`, { method: 'POST', headers: { authorization: 'Bearer console', 'content-type': 'application/json' }, body: JSON.stringify({ author_id: 'agent_sarah', body: 'A human here.' }) })
   const result = await run
   t.equal(result.code, 0, result.stdout.split('\n').filter((l) => l.startsWith('FAILED') || l.startsWith('   ')).join('\n'))

@@ -16,13 +16,14 @@ t.test('tokens and secrets from the environment are never printed; generated one
     FIN_OAUTH_CLIENTS: 'fin:env-oauth-secret-0123456789'
   }
   const helpdesk = await startHelpdesk(t, { ...secrets, FIN_INTEGRATION_ID: 'int_1', FIN_BASE_URL: 'http://127.0.0.1:9', FIN_DB_PATH: join(dir, 'env.db'), LOG_LEVEL: 'info' })
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  // Everything it printed, start to shutdown, read once the process has ended (no waiting for more output).
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0)
   const output = helpdesk.output()
   t.match(output, /Bearer token: from FIN_API_TOKEN \(not printed\)/)
   t.match(output, /token: from CONSOLE_TOKEN \(not printed\)/)
+  t.match(output, /shutting down/, 'the logs up to the end are in')
   for (const [name, value] of Object.entries(secrets)) t.notOk(output.includes(value.split(':').pop()!), `${name} is not printed`)
-  helpdesk.child.kill('SIGTERM')
-  t.equal(await helpdesk.exited, 0)
 
   const generated = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'generated.db') })
   t.match(generated.output(), /Bearer token: [\w-]{32} {3}\(generated/, 'a generated token is printed: it is the only way to learn it')

@@ -39,13 +39,13 @@ export const closingChecks: CheckDefinition[] = [
 ]
 
 /** Waits for one webhook from the helpdesk (the person running the check makes a change meanwhile). */
-async function receiveWebhook (options: { port: number, integrationId: string, webhookKey: string, timeout?: number }, notice: () => void): Promise<WebhookRequest | undefined> {
+async function receiveWebhook (options: { port: number, integrationId: string, webhookKey: string, timeout?: number }, notice: (port: number) => void): Promise<WebhookRequest | undefined> {
   let settle: (request: WebhookRequest | undefined) => void = () => {}
   const arrived = new Promise<WebhookRequest | undefined>((resolve) => { settle = resolve })
   // Every request counts, right or wrong: the checks below say what is wrong with it.
   const receiver = new FinWebhookReceiver({ ...options, onRequest: (request, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end('{}'); settle(request); return true } })
-  await receiver.listen()
-  notice()
+  // The port it listens on, which --webhook-port 0 leaves to the system: the notice names it.
+  notice(Number(new URL(await receiver.listen()).port))
   const timer = setTimeout(() => settle(undefined), options.timeout ?? 120_000)
   const request = await arrived
   clearTimeout(timer)
@@ -63,7 +63,7 @@ export function webhookChecks (): CheckDefinition[] {
       when: (ctx) => ctx.options.webhook !== undefined && ctx.conversationId !== undefined,
       async run (ctx) {
         const options = ctx.options.webhook!
-        const request = await ctx.once('webhook', () => receiveWebhook(options, () => ctx.options.onNotice?.(`Waiting for the helpdesk's sync webhook on port ${options.port}: make a change to conversation ${ctx.conversationId} in the helpdesk (e.g. reply as an agent).`)))
+        const request = await ctx.once('webhook', () => receiveWebhook(options, (port) => ctx.options.onNotice?.(`Waiting for the helpdesk's sync webhook on port ${port}: make a change to conversation ${ctx.conversationId} in the helpdesk (e.g. reply as an agent).`)))
         const expected = `POST ${path(options.integrationId)}`
         if (request === undefined) return { ok: false, sent: '(waiting)', expected, actual: 'nothing arrived within the timeout' }
         return { ok: request.method === 'POST' && request.path === path(options.integrationId), sent: '(waiting)', expected, actual: `${request.method} ${request.path}` }
