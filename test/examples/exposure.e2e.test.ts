@@ -27,7 +27,7 @@ t.test('tokens and secrets from the environment are never printed; generated one
 
   const generated = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'generated.db') })
   t.match(generated.output(), /Bearer token: [\w-]{32} {3}\(generated/, 'a generated token is printed: it is the only way to learn it')
-  t.match(generated.output(), /token: [\w-]{32} {3}\(generated: set CONSOLE_TOKEN\)/)
+  t.match(generated.output(), /token: [\w-]{32} {3}\(generated, kept in \S+console-token: set CONSOLE_TOKEN to choose your own\)/)
   t.equal((await fetch(`${generated.base}/agents`, { headers: { authorization: `Bearer ${generated.token}` } })).status, 200)
   generated.child.kill('SIGTERM')
   t.equal(await generated.exited, 0)

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -20,8 +20,8 @@ function walkthrough (): string {
   return [...section[1]!.matchAll(/```sh\n([\s\S]*?)```/g)].map((block) => block[1]).join('\n')
 }
 
-t.test('started as a child process: healthz, tokens from env, the README walkthrough, seeding once', async (t) => {
-  const path = join(dir, 'walkthrough', 'helpdesk.db')
+t.test('started as a child process: healthz, tokens from env, seeding once', async (t) => {
+  const path = join(dir, 'env-tokens', 'helpdesk.db')
   const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one,token-two' })
   t.match(helpdesk.output(), /curl -s -H "Authorization: Bearer \$\{FIN_API_TOKEN%%,\*\}" http:\/\/127\.0\.0\.1:\d+\/api\/fin\/agents/)
   t.same(await (await fetch(`${helpdesk.origin}/healthz`)).json(), { status: 'ok', storage: 'ok', outbox: null })
@@ -37,10 +37,7 @@ t.test('started as a child process: healthz, tokens from env, the README walkthr
   const { stdout: agents } = await run('sh', ['-c', printed], { env: { ...process.env, FIN_API_TOKEN: 'token-one,token-two' } })
   t.equal(JSON.parse(agents).length, 3, 'the printed curl command works as printed')
 
-  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', walkthrough()], { env: { ...process.env, BASE: helpdesk.base, TOKEN: 'token-one' } })
-  const lines = stdout.trim().split('\n')
-  const last = JSON.parse(lines[lines.length - 1]!)
-  t.match(last, [{ message_type: 'comment', author: { id: 'agent_fin', user_type: 'agent' }, body: '<p>Our Pro plan is $20 a month.</p>' }], 'the last step lists only the message after the first')
+  t.notOk(existsSync(join(dir, 'env-tokens', 'fin-api-token')), 'a token from the environment is never written')
 
   helpdesk.child.kill('SIGTERM')
   t.equal(await helpdesk.exited, 0, 'a graceful exit')
@@ -55,6 +52,55 @@ t.test('started as a child process: healthz, tokens from env, the README walkthr
   t.same((await res.json() as Array<{ id: string }>).map((a) => a.id), ['agent_fin', 'agent_sarah', 'agent_new'], 'no reseeding on a second start')
   again.child.kill('SIGTERM')
   t.equal(await again.exited, 0)
+})
+
+/** The environment of a newcomer's second terminal: no token variables unless given. */
+function shell (env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { FIN_API_TOKEN: _fin, CONSOLE_TOKEN: _console, ...rest } = process.env
+  return { ...rest, ...env }
+}
+
+t.test('the README walkthrough, as written: the URL from the banner, the generated tokens from data/, up to the handover and an agent\'s reply', async (t) => {
+  // The newcomer's folder: `npm start | tee helpdesk.log` there, with the database (and the tokens) in data/.
+  const work = join(dir, 'newcomer')
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(work, 'data', 'helpdesk.db') })
+  writeFileSync(join(work, 'helpdesk.log'), helpdesk.output())
+  const { stdout, stderr } = await run('bash', ['-c', walkthrough()], { cwd: work, env: shell() })
+  t.equal(stderr, '', 'nothing went wrong')
+  const lines = stdout.trim().split('\n')
+  t.equal(lines.at(-3), 'nobody assigned', 'step 5: the handover leaves nobody assigned')
+  const reply = lines.at(-2)!
+  t.match(reply, /^\S+$/, 'step 6: the id of the agent\'s reply')
+  t.match(JSON.parse(lines.at(-1)!), [{ id: reply, author: { id: 'agent_sarah', user_type: 'agent' }, body: '<p>Hi Jane, Sarah here: Pro is $20 a month, billed yearly.</p>' }], 'step 7: Fin reads only the agent\'s reply')
+  t.equal(JSON.parse(lines.at(-1)!).length, 1)
+
+  const wrong = await run('bash', ['-c', walkthrough()], { cwd: work, env: shell({ FIN_API_TOKEN: 'not-the-printed-one' }) }).then(() => undefined, (err: { code: number, stdout: string, stderr: string }) => err)
+  t.ok(wrong, 'a wrong token stops the walkthrough with an error exit')
+  t.equal(wrong?.stderr, 'got 401: is FIN_API_TOKEN the one the server printed?\n', 'one line that says why, no stack trace')
+  t.equal(wrong?.stdout, '')
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0)
+})
+
+t.test('a generated token survives a restart: kept beside the database (mode 0600), printed the same', async (t) => {
+  const data = join(dir, 'restart', 'data')
+  const first = await startHelpdesk(t, { FIN_DB_PATH: join(data, 'helpdesk.db') })
+  t.match(first.output(), new RegExp(`Bearer token: ${first.token} {3}\\(generated, kept in ${data}/fin-api-token: set FIN_API_TOKEN to choose your own\\)`))
+  const consoleToken = /Console: .* token: (\S+) {3}\(generated, kept in \S+console-token: set CONSOLE_TOKEN to choose your own\)/.exec(first.output())?.[1]
+  t.ok(consoleToken, 'the console token is printed with where it is kept')
+  t.equal(readFileSync(join(data, 'fin-api-token'), 'utf8'), `${first.token}\n`)
+  t.equal(statSync(join(data, 'fin-api-token')).mode & 0o777, 0o600)
+  t.equal(statSync(join(data, 'console-token')).mode & 0o777, 0o600)
+  first.child.kill('SIGTERM')
+  t.equal(await first.exited, 0)
+
+  const second = await startHelpdesk(t, { FIN_DB_PATH: join(data, 'helpdesk.db') })
+  t.equal(second.token, first.token, 'the same Fin token after the restart')
+  t.match(second.output(), `token: ${consoleToken!}   (generated, kept in`)
+  t.equal((await fetch(`${second.base}/agents`, { headers: { authorization: `Bearer ${first.token}` } })).status, 200, 'what Fin was given still works')
+  t.equal((await fetch(`${second.origin}/console/conversations`, { headers: { authorization: `Bearer ${consoleToken!}` } })).status, 200)
+  second.child.kill('SIGTERM')
+  t.equal(await second.exited, 0)
 })
 
 t.test('SIGTERM lets in-flight requests finish: nothing processed goes unanswered', async (t) => {
@@ -107,6 +153,10 @@ t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatur
   t.equal(unsigned.status, 401, 'unsigned requests are refused')
   const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, ...signFinRequest({ secret: 'sig-new' }) } })
   t.equal(signed.status, 200, 'a signed request with an OAuth token passes')
+  t.match(helpdesk.output(), /Try it \(signed with the first FIN_SIGNING_SECRET, in the shell where it is set\):\n {4}ts=\$\(date \+%s\); curl /)
+  const printed = /ts=\$\(date[^\n]+/.exec(helpdesk.output())![0]
+  const { stdout: agents } = await run('sh', ['-c', printed], { env: { ...process.env, FIN_SIGNING_SECRET: 'sig-old,sig-new' } })
+  t.same(JSON.parse(agents).map((a: { id: string }) => a.id), ['agent_fin', 'agent_sarah', 'agent_omar'], 'the printed curl signs, and works as printed')
   helpdesk.child.kill('SIGTERM')
   t.equal(await helpdesk.exited, 0)
 })
