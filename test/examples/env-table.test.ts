@@ -14,7 +14,7 @@ function sources (dir: string): string[] {
 }
 
 /** Names read as env.NAME, env['NAME'] or through a helper given (env, 'NAME'). */
-export function variablesRead (code: string): string[] {
+function variablesRead (code: string): string[] {
   const names = new Set<string>()
   for (const match of code.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[['"]([A-Z][A-Z0-9_]*)['"]\]|, '([A-Z][A-Z0-9_]*)')/g)) names.add(match[1] ?? match[2] ?? match[3]!)
   return [...names]
