@@ -23,6 +23,12 @@ export const THRESHOLDS = { lines: 95, branches: 95, statements: 95, functions: 
  * other minimum is the same.
  */
 export const UNIT_THRESHOLDS = { ...THRESHOLDS, branches: 94.5 }
+/**
+ * lib/postgres on its own, from the e2e tier: 99.35% of lines, 92.51% of branches (173/187) on 2026-12-07. The one
+ * gate over all of lib/ used to average this into the rest; measured alone, its branch minimum is 92% until tests
+ * for its error paths (a failed ROLLBACK, a lost connection) raise it.
+ */
+export const E2E_THRESHOLDS = { ...THRESHOLDS, branches: 92 }
 
 const { values, positionals } = parseArgs({ options: { tier: { type: 'string' } }, allowPositionals: true })
 if (![undefined, 'unit', 'e2e'].includes(values.tier)) {
@@ -55,7 +61,7 @@ for (const [path, figures] of Object.entries(summary)) {
 let failed = 0
 const scope = values.tier === undefined ? 'lib/' : values.tier === 'e2e' ? E2E_ONLY.join(', ') : `lib/ less ${E2E_ONLY.join(', ')} (the e2e tier's)`
 console.log(`coverage of ${scope} (${files} files; not measured: ${Object.keys(EXCLUDED).join(', ') || 'none'})`)
-for (const [measure, minimum] of Object.entries(values.tier === 'unit' ? UNIT_THRESHOLDS : THRESHOLDS)) {
+for (const [measure, minimum] of Object.entries(values.tier === 'unit' ? UNIT_THRESHOLDS : values.tier === 'e2e' ? E2E_THRESHOLDS : THRESHOLDS)) {
   const { covered, total } = totals[measure]
   const pct = total === 0 ? 0 : Math.floor((10_000 * covered) / total) / 100
   const ok = total > 0 && pct >= minimum
