@@ -18,6 +18,10 @@ export async function growth (loader: Loader, dir: string, rounds: number): Prom
   const storage = new SqliteStorage({ path })
   const ids = await seed(storage)
   await storage.close()
+  // What a server of this harness holds before any app work: tap's TypeScript loader (the compiler, in the process)
+  // and the benchmark's imports. The example's RSS is read against it.
+  const bare = await startServer('bare')
+  const floor = await bare.usage(true).finally(() => bare.close())
   const log = join(dir, 'growth.log')
   const server = await startServer('example', { path, ids }, log)
   try {
@@ -44,7 +48,9 @@ export async function growth (loader: Loader, dir: string, rounds: number): Prom
       `| measure | started | after the read runs | after ${fixed(CONVERSATIONS)} conversations × ${MESSAGES} messages (${fixed(total)} messages) | after the read runs again |`,
       '|---|---|---|---|---|',
       `| heap used (after a GC) | ${mb(fresh.heapUsed)} | ${mb(warm.heapUsed)} | ${mb(filled.heapUsed)} | ${mb(end.heapUsed)} |`,
-      `| RSS | ${mb(fresh.rss)} | ${mb(warm.rss)} | ${mb(filled.rss)} | ${mb(end.rss)} |`
+      `| RSS | ${mb(fresh.rss)} | ${mb(warm.rss)} | ${mb(filled.rss)} | ${mb(end.rss)} |`,
+      `| RSS above bare Fastify in this harness (${mb(floor.rss)} RSS, ${mb(floor.heapUsed)} heap: the TypeScript loader and the imports) | ` +
+        `${mb(fresh.rss - floor.rss)} | ${mb(warm.rss - floor.rss)} | ${mb(filled.rss - floor.rss)} | ${mb(end.rss - floor.rss)} |`
     ]
     for (const [name, b] of before) {
       const a = after.get(name)!

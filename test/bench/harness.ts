@@ -120,13 +120,14 @@ export interface Contender { name: string, server: Server, spec: Omit<LoadSpec, 
 
 /**
  * Every contender once per round, in turn (so drift on a shared machine hits all of them alike), after one short
- * unmeasured warm-up each; then the median, min and max of each measure per contender.
+ * unmeasured warm-up each; then the median, min and max of each measure per contender. Each round starts one
+ * contender further on, so none is always the first (or the last) of a round.
  */
 export async function alternate (loader: Loader, contenders: Contender[], rounds = ROUNDS): Promise<Map<string, Figures>> {
   for (const c of contenders) await loader.run({ url: c.server.url, seconds: WARMUP_SECONDS, connections: CONNECTIONS, ...warm(c.spec) })
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]))
   for (let round = 0; round < rounds; round++) {
-    for (const c of contenders) {
+    for (const c of [...contenders.slice(round % contenders.length), ...contenders.slice(0, round % contenders.length)]) {
       samples.get(c.name)!.push(await measure(loader, c.server, c.spec.post === undefined ? c.spec : { ...c.spec, post: { ...c.spec.post, prefix: `${c.spec.post.prefix}_r${round}` } }))
     }
   }

@@ -9,17 +9,22 @@ const BODY = '<p>Thanks, that <b>helps</b>. One more <a href="https://example.co
 
 async function run (spec: LoadSpec): Promise<LoadResult> {
   let counter = 0
-  const requests: Request[] | undefined = spec.post === undefined
-    ? undefined
-    : [{
-        method: 'POST',
-        path: spec.path,
-        headers: { ...AUTH, 'content-type': 'application/json' },
-        setupRequest: (request: Request) => ({
-          ...request,
-          body: JSON.stringify({ conversation_id: spec.post!.conversationId, message_type: 'comment', body: BODY, author: { id: FIN.id, user_type: 'agent' }, visibility: 'public', object_id: `${spec.post!.prefix}_${counter++}` })
-        })
-      }]
+  const headers = { ...AUTH, 'content-type': 'application/json' }
+  let requests: Request[] | undefined
+  if (spec.send !== undefined) {
+    requests = [{ method: spec.send.method, path: spec.path, headers, body: JSON.stringify(spec.send.body) }]
+  } else if (spec.post !== undefined) {
+    const post = spec.post
+    requests = [{
+      method: 'POST',
+      path: spec.path,
+      headers,
+      setupRequest: (request: Request) => ({
+        ...request,
+        body: JSON.stringify({ conversation_id: post.conversationId, message_type: 'comment', body: BODY, author: { id: FIN.id, user_type: 'agent' }, visibility: 'public', object_id: `${post.prefix}_${counter++}` })
+      })
+    }]
+  }
   const result = await autocannon({ url: spec.url + spec.path, headers: AUTH, connections: spec.connections, duration: spec.seconds, ...(requests === undefined ? {} : { requests }) })
   return {
     requests: result.requests.total,

@@ -26,6 +26,8 @@ export interface LoadSpec {
   seconds: number
   connections: number
   post?: { conversationId: string, prefix: string }
+  /** Each request a `method` with this same JSON body (e.g. update_conversation). */
+  send?: { method: 'PUT' | 'POST', body: unknown }
 }
 
 /** 10,000 conversations x 20 messages through the API (create_user, create_conversation, 19 create_message). */

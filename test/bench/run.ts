@@ -1,17 +1,19 @@
 // `npm run bench [-- section ...]`: runs the benchmarks (all, or the sections named) and, when all ran, writes
-// docs/benchmarks.md: the method, the commands, every table, then the analysis in notes.md. Never part of
-// `npm test`. Knobs: FIN_BENCH_SECONDS, FIN_BENCH_ROUNDS, FIN_BENCH_CONNECTIONS, FIN_BENCH_CONVERSATIONS.
+// docs/benchmarks.md: the capacity section first, the method, the commands, every table, then the analysis in
+// notes.md. Never part of `npm test`. Knobs: FIN_BENCH_SECONDS, FIN_BENCH_ROUNDS, FIN_BENCH_CONNECTIONS,
+// FIN_BENCH_CONVERSATIONS, FIN_BENCH_MESSAGE_EVERY.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { capacity, MESSAGE_EVERY } from './capacity.js'
 import { CONVERSATIONS, growth } from './growth.js'
 import { CONNECTIONS, Loader, ROUNDS, SECONDS, WARMUP_SECONDS } from './harness.js'
 import { history } from './history.js'
 import { httpScenarios } from './http.js'
 
-const SECTIONS = ['http', 'growth', 'history', 'notify', 'sanitize'] as const
+const SECTIONS = ['capacity', 'http', 'growth', 'history', 'notify', 'sanitize'] as const
 type Section = typeof SECTIONS[number]
 /** History and growth check flatness, not small ratios: fewer rounds keep the whole run under 12 minutes on 2 cores. */
 const SHORT_ROUNDS = Math.min(ROUNDS, 3)
@@ -29,7 +31,13 @@ if (child !== undefined) {
   const loader = new Loader()
   const out: string[] = []
   const emit = (text: string): void => { out.push(text); console.log(text) }
+  // What a user wants to know first: it goes right under the page's title, before the method.
+  let first = ''
   try {
+    if (wanted.includes('capacity')) {
+      first = `## Capacity: concurrent Fin conversations per core\n\nCommand: \`npm run bench -- capacity\` (FIN_BENCH_MESSAGE_EVERY=${MESSAGE_EVERY})\n\n${await capacity(loader, dir, ROUNDS)}\n`
+      console.log(first)
+    }
     if (wanted.includes('http')) {
       emit('## Throughput and CPU per request against the baselines\n\nCommand: `npm run bench -- http`\n')
       for (const section of (await httpScenarios(loader, dir)).sections) emit(section)
@@ -62,11 +70,12 @@ if (child !== undefined) {
         `${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB. Do not edit: rerun it (tables) or edit ` +
         'test/bench/notes.md (the analysis at the end).',
       '',
+      first,
       '## Method',
       '',
       '- Each server runs in a child process of its own (test/bench/server.ts); the load comes from another (autocannon in test/bench/load.ts), ' +
         `so no figure includes the load generator's work. ${CONNECTIONS} connections, ${SECONDS} s a run, after one unmeasured ${WARMUP_SECONDS} s warm-up per server.`,
-      `- The servers of one table alternate round by round (${ROUNDS} rounds; ${SHORT_ROUNDS} for growth and history), so drift on the machine hits all alike; ` +
+      `- The servers of one table alternate round by round (${ROUNDS} rounds; ${SHORT_ROUNDS} for growth and history), each round starting one further on, so drift on the machine hits all alike and no row is always first; ` +
         'each figure is the median, with min-max in brackets.',
       '- CPU per request is the server process\'s `process.cpuUsage()` (user + system) over the run, divided by the requests it answered (read over IPC ' +
         'before and after each run). It is steadier than req/s when the machine is shared. Both ratios are oriented alike: above 1 is better than the baseline.',
@@ -75,8 +84,8 @@ if (child !== undefined) {
         'sanitizes, is idempotent on object_id, one IMMEDIATE transaction); fastify-openapi-glue over the same storage.',
       '- The servers import the TypeScript sources through tap\'s loader (the same JavaScript `npm run build` emits). test/bench-apps.test.ts checks that ' +
         'every baseline answers the same JSON as the plugin.',
-      '- Commands: `npm run bench` (everything, writes this page); `npm run bench -- http growth history notify sanitize` (some sections, prints them); ' +
-        'knobs `FIN_BENCH_SECONDS`, `FIN_BENCH_ROUNDS`, `FIN_BENCH_CONNECTIONS`, `FIN_BENCH_CONVERSATIONS`; `FIN_BENCH_PROFILE=<dir>` makes every ' +
+      '- Commands: `npm run bench` (everything, writes this page); `npm run bench -- capacity http growth history notify sanitize` (some sections, prints them); ' +
+        'knobs `FIN_BENCH_SECONDS`, `FIN_BENCH_ROUNDS`, `FIN_BENCH_CONNECTIONS`, `FIN_BENCH_CONVERSATIONS`, `FIN_BENCH_MESSAGE_EVERY`; `FIN_BENCH_PROFILE=<dir>` makes every ' +
         'server write a V8 CPU profile (`--cpu-prof`) into that folder when it stops.',
       ''
     ].join('\n')

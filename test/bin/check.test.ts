@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import t from 'tap'
@@ -12,8 +10,7 @@ import type { CheckReport } from '../../lib/simulator/index.js'
 import { exampleHelpdesk } from '../fixtures/example-helpdesk.js'
 import { startIndependentHelpdesk } from '../fixtures/independent-helpdesk.js'
 
-// fin-helpdesk-check as a helpdesk team runs it: a child process, its output, exit code and report files.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+// fin-helpdesk-check as a helpdesk team runs it: its output, exit code and report files (the bin in its own process: check.e2e.test.ts).
 const dir = mkdtempSync(join(tmpdir(), 'fin-check-cli-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 /** The CLI in this process (a child process per run costs seconds of TypeScript loading on a busy machine). */
@@ -23,16 +20,6 @@ async function cli (args: string[], onStdout: (text: string) => void = () => {})
   const code = await runCheckCli(args, { stdout: (text) => { stdout += text; onStdout(text) }, stderr: (text) => { stderr += text } })
   return { code, stdout, stderr }
 }
-
-t.test('the bin runs the CLI in its own process: exit code and stderr', async (t) => {
-  const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
-  const child = spawn(process.execPath, [...loader, 'lib/bin/check.ts', '--token', 'x'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const code = await new Promise((resolve) => child.on('exit', resolve))
-  t.equal(code, 2)
-  t.match(stderr, /^--url is required\n\nUsage: fin-helpdesk-check --url/)
-})
 
 t.test('the CLI: one line per check with its severity, what was sent, expected and got, a summary, exit codes, --json and --paths', async (t) => {
   const { base } = await exampleHelpdesk(t)

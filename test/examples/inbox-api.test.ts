@@ -6,13 +6,7 @@ import t from 'tap'
 import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
-import { startHelpdesk } from '../fixtures/spawn.js'
-import { havePostgres, PG_URL, testPool } from '../fixtures/services.js'
-import { handoverMarks } from '../../examples/helpdesk/inbox/handovers.js'
-import { credentialStore } from '../../examples/helpdesk/inbox/credentials.js'
-import { sessionStore } from '../../examples/helpdesk/inbox/session-store.js'
 import { hashPassword, verifyPassword } from '../../examples/helpdesk/inbox/passwords.js'
-import { PostgresStorage } from '../../lib/postgres/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fin-inbox-api-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -359,51 +353,4 @@ t.test('a failure the outbox kept shows after a restart, with its reason; Retry 
   await sent
   t.same(fin.received.slice(before).map((e) => e.body), [{ conversation_id: id }], 'synced again')
   t.match((await app.inject({ url: `/inbox/api/conversations/${id}`, headers })).json().conversation.sync, { state: 'delivered' })
-})
-
-t.test('`npm start` prints the inbox URL and the generated passwords, and serves the page', async (t) => {
-  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'start.db'), CONSOLE_TOKEN: 'console-token-0123456789abcdef' })
-  const url = /Inbox: +(http:\/\/127\.0\.0\.1:\d+\/inbox) /.exec(helpdesk.output())?.[1]
-  t.equal(url, `${helpdesk.origin}/inbox`)
-  const password = /sarah@helpdesk\.example +password: (\S+) +\(generated once/.exec(helpdesk.output())?.[1]
-  t.ok(password !== undefined && password.length >= 20, 'Sarah\'s generated password is printed')
-  const page = await fetch(url!)
-  t.equal(page.status, 200)
-  t.match(await page.text(), /<label for="password">Password<\/label>/)
-  t.equal((await fetch(`${helpdesk.origin}/inbox/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'sarah@helpdesk.example', password }) })).status, 200)
-  helpdesk.child.kill('SIGTERM')
-  t.equal(await helpdesk.exited, 0)
-})
-
-t.test('on PostgreSQL the marks and the password hashes sit in the helpdesk\'s schema, made once by instances starting together', async (t) => {
-  if (!await havePostgres(t)) return
-  const { schema } = testPool(t)
-  const name = schema('inbox_marks')
-  const storage = new PostgresStorage({ connectionString: PG_URL, schema: name })
-  t.teardown(() => storage.close())
-  await storage.ready()
-  const [one, two] = await Promise.all([handoverMarks(storage), handoverMarks(storage)])
-  await one.add('conv_a')
-  await one.add('conv_a')
-  await two.add('conv_b')
-  t.same([...(await two.list()).keys()].sort(), ['conv_a', 'conv_b'], 'both instances see both')
-  t.match((await two.list()).get('conv_a'), /^\d{4}-\d\d-\d\dT.*Z$/, 'when it was handed over')
-  await two.delete('conv_a')
-  t.same([...(await one.list()).keys()], ['conv_b'])
-  t.equal((await storage.pool.query(`SELECT count(*)::int AS n FROM "${name}".inbox_handovers`)).rows[0].n, 1)
-  const [c1, c2] = await Promise.all([credentialStore(storage), credentialStore(storage)])
-  await c1.set('agent_sarah', 'hash-1')
-  await c2.set('agent_sarah', 'hash-2')
-  t.equal(await c1.get('agent_sarah'), 'hash-2')
-  t.equal(await c2.get('agent_omar'), undefined)
-  const [s1, s2] = await Promise.all([sessionStore(storage), sessionStore(storage)])
-  const session = { agentId: 'agent_sarah', cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) } }
-  const expired = { agentId: 'agent_omar', cookie: { originalMaxAge: 1, expires: new Date(Date.now() - 1000) } }
-  await new Promise((resolve, reject) => s1!.set('sid-1', session, (err) => err === undefined ? resolve(null) : reject(err)))
-  await new Promise((resolve, reject) => s1!.set('sid-2', expired, (err) => err === undefined ? resolve(null) : reject(err)))
-  const read = (id: string) => new Promise((resolve, reject) => s2!.get(id, (err, found) => err === null ? resolve(found) : reject(err)))
-  t.match(await read('sid-1'), { agentId: 'agent_sarah' }, 'another instance reads it')
-  t.equal(await read('sid-2'), null, 'an expired one is not read')
-  await new Promise((resolve, reject) => s2!.destroy('sid-1', (err) => err === undefined ? resolve(null) : reject(err)))
-  t.equal(await read('sid-1'), null, 'destroyed for all')
 })

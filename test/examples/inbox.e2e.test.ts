@@ -20,7 +20,7 @@ const ROOT = new URL('../..', import.meta.url)
 const dir = mkdtempSync(join(tmpdir(), 'fin-inbox-e2e-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-const FIN_TOKEN = 'fin-token'
+const FIN_TOKEN = 'fin-token-0123456789abcdef'
 const SARAH = { email: 'sarah@helpdesk.example', password: 'sarah-password-1' }
 const OMAR = { email: 'omar@helpdesk.example', password: 'omar-password-2' }
 /** In-page test of the message list being scrolled to its newest message (`scroller` in scope). */

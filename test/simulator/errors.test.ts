@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { FinSimulator } from '../../lib/simulator/index.js'
 import { differences, FinSimulatorError } from '../../lib/simulator/simulator.js'
+import { until } from '../fixtures/clock.js'
 
 // The simulator when the helpdesk misbehaves: each failed step throws a FinSimulatorError naming the operation and
 // its status, a sync started by a webhook records its failure, and misuse (unknown conversations, no webhook) is refused.
@@ -126,7 +127,8 @@ t.test('a webhook starts a sync; its failure is recorded in errors; a second sta
   t.equal((await send({ conversation_id: 'not-mine' })).status, 200, 'a conversation Fin does not know: accepted, no sync')
   t.equal((await send({ conversation_id: conversationId, event_type: 'agent_typing' })).status, 200, 'typing: no sync')
   t.equal((await send({ conversation_id: conversationId })).status, 200)
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  // The events are handled in order: once the last one's sync failed, the two before it had their chance to sync.
+  await until(() => sim.errors.length > 0, 'the sync of the known conversation')
   await sim.idle()
   t.same(sim.errors, [`sync of ${conversationId}: get_conversation answered 503`])
   t.equal(seen.filter((s) => s === 'GET /conversation').length, 1, 'one sync, for the sync event of a known conversation')

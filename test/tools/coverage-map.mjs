@@ -3,6 +3,12 @@
 // point back at lib/*.ts, and merging those with the TypeScript loader's figures for the same files garbles both.
 import { readdirSync } from 'node:fs'
 
+/**
+ * Code that only runs against a real PostgreSQL: its tests are in the e2e tier (`npm run test:e2e`), which holds these
+ * files to the minimums; `npm test` holds the rest of lib/ to them (test/tools/coverage.mjs --tier).
+ */
+export const E2E_ONLY = ['lib/postgres/']
+
 /** Not measured, each for a reason. */
 export const EXCLUDED = {
 

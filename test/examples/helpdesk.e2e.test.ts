@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { signFinRequest } from '../../lib/simulator/index.js'
+import { SqliteStorage } from '../../lib/sqlite/index.js'
+import { startHelpdesk } from '../fixtures/spawn.js'
+
+const run = promisify(execFile)
+const dir = mkdtempSync(join(tmpdir(), 'fin-example-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+/** The README's curl walkthrough, between its markers, exactly as written. */
+function walkthrough (): string {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const section = /<!-- walkthrough:start -->([\s\S]*?)<!-- walkthrough:end -->/.exec(readme)
+  if (section === null) throw new Error('README has no walkthrough section')
+  return [...section[1]!.matchAll(/```sh\n([\s\S]*?)```/g)].map((block) => block[1]).join('\n')
+}
+
+t.test('started as a child process: healthz, tokens from env, seeding once', async (t) => {
+  const path = join(dir, 'env-tokens', 'helpdesk.db')
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one-0123456789,token-two-0123456789' })
+  t.match(helpdesk.output(), /curl -s -H "Authorization: Bearer \$\{FIN_API_TOKEN%%,\*\}" http:\/\/127\.0\.0\.1:\d+\/api\/fin\/agents/)
+  t.same(await (await fetch(`${helpdesk.origin}/healthz`)).json(), { status: 'ok', storage: 'ok', outbox: null })
+
+  for (const token of ['token-one-0123456789', 'token-two-0123456789']) {
+    const res = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${token}` } })
+    t.equal(res.status, 200, token)
+    t.same((await res.json() as Array<{ id: string }>).map((a) => a.id), ['agent_fin', 'agent_sarah', 'agent_omar'])
+  }
+  t.equal((await fetch(`${helpdesk.base}/agents`, { headers: { authorization: 'Bearer nope' } })).status, 401)
+
+  const printed = /curl [^\n]+/.exec(helpdesk.output())![0]
+  const { stdout: agents } = await run('sh', ['-c', printed], { env: { ...process.env, FIN_API_TOKEN: 'token-one-0123456789,token-two-0123456789' } })
+  t.equal(JSON.parse(agents).length, 3, 'the printed curl command works as printed')
+
+  t.notOk(existsSync(join(dir, 'env-tokens', 'fin-api-token')), 'a token from the environment is never written')
+
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0, 'a graceful exit')
+  t.notOk(existsSync(`${path}-wal`), 'the database was closed cleanly (WAL checkpointed and removed)')
+
+  const storage = new SqliteStorage({ path })
+  await storage.upsertAgent({ id: 'agent_new', name: 'New', email: 'new@example.com' })
+  storage.db.prepare("DELETE FROM fin_agents WHERE id = 'agent_omar'").run()
+  await storage.close()
+  const again = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'token-one-0123456789' })
+  const res = await fetch(`${again.base}/agents`, { headers: { authorization: 'Bearer token-one-0123456789' } })
+  t.same((await res.json() as Array<{ id: string }>).map((a) => a.id), ['agent_fin', 'agent_sarah', 'agent_new'], 'no reseeding on a second start')
+  again.child.kill('SIGTERM')
+  t.equal(await again.exited, 0)
+})
+
+/** The environment of a newcomer's second terminal: no token variables unless given. */
+function shell (env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { FIN_API_TOKEN: _fin, CONSOLE_TOKEN: _console, ...rest } = process.env
+  return { ...rest, ...env }
+}
+
+t.test('the README walkthrough, as written: the URL from the banner, the generated tokens from data/, up to the handover and an agent\'s reply', async (t) => {
+  // The newcomer's folder: `npm start | tee helpdesk.log` there, with the database (and the tokens) in data/.
+  const work = join(dir, 'newcomer')
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(work, 'data', 'helpdesk.db') })
+  writeFileSync(join(work, 'helpdesk.log'), helpdesk.output())
+  const { stdout, stderr } = await run('bash', ['-c', walkthrough()], { cwd: work, env: shell() })
+  t.equal(stderr, '', 'nothing went wrong')
+  const lines = stdout.trim().split('\n')
+  t.equal(lines.at(-3), 'nobody assigned', 'step 5: the handover leaves nobody assigned')
+  const reply = lines.at(-2)!
+  t.match(reply, /^\S+$/, 'step 6: the id of the agent\'s reply')
+  t.match(JSON.parse(lines.at(-1)!), [{ id: reply, author: { id: 'agent_sarah', user_type: 'agent' }, body: '<p>Hi Jane, Sarah here: Pro is $20 a month, billed yearly.</p>' }], 'step 7: Fin reads only the agent\'s reply')
+  t.equal(JSON.parse(lines.at(-1)!).length, 1)
+
+  const wrong = await run('bash', ['-c', walkthrough()], { cwd: work, env: shell({ FIN_API_TOKEN: 'not-the-printed-one' }) }).then(() => undefined, (err: { code: number, stdout: string, stderr: string }) => err)
+  t.ok(wrong, 'a wrong token stops the walkthrough with an error exit')
+  t.equal(wrong?.stderr, 'got 401: is FIN_API_TOKEN the one the server printed?\n', 'one line that says why, no stack trace')
+  t.equal(wrong?.stdout, '')
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0)
+})
+
+t.test('a generated token survives a restart: kept beside the database (mode 0600), printed the same', async (t) => {
+  const data = join(dir, 'restart', 'data')
+  const first = await startHelpdesk(t, { FIN_DB_PATH: join(data, 'helpdesk.db') })
+  t.match(first.output(), new RegExp(`Bearer token: ${first.token} {3}\\(generated, kept in ${data}/fin-api-token: set FIN_API_TOKEN to choose your own\\)`))
+  const consoleToken = /Console: .* token: (\S+) {3}\(generated, kept in \S+console-token: set CONSOLE_TOKEN to choose your own\)/.exec(first.output())?.[1]
+  t.ok(consoleToken, 'the console token is printed with where it is kept')
+  t.equal(readFileSync(join(data, 'fin-api-token'), 'utf8'), `${first.token}\n`)
+  t.equal(statSync(join(data, 'fin-api-token')).mode & 0o777, 0o600)
+  t.equal(statSync(join(data, 'console-token')).mode & 0o777, 0o600)
+  first.child.kill('SIGTERM')
+  t.equal(await first.exited, 0)
+
+  const second = await startHelpdesk(t, { FIN_DB_PATH: join(data, 'helpdesk.db') })
+  t.equal(second.token, first.token, 'the same Fin token after the restart')
+  t.match(second.output(), `token: ${consoleToken!}   (generated, kept in`)
+  t.equal((await fetch(`${second.base}/agents`, { headers: { authorization: `Bearer ${first.token}` } })).status, 200, 'what Fin was given still works')
+  t.equal((await fetch(`${second.origin}/console/conversations`, { headers: { authorization: `Bearer ${consoleToken!}` } })).status, 200)
+  second.child.kill('SIGTERM')
+  t.equal(await second.exited, 0)
+})
+
+t.test('SIGTERM lets in-flight requests finish: nothing processed goes unanswered', async (t) => {
+  const path = join(dir, 'shutdown', 'helpdesk.db')
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: path, FIN_API_TOKEN: 'tok-0123456789abcdef', FIN_RATE_LIMIT: '0' })
+  const headers = { authorization: 'Bearer tok-0123456789abcdef', 'content-type': 'application/json' }
+  const user = await (await fetch(`${helpdesk.base}/user`, { method: 'POST', headers, body: '{"name":"Jane"}' })).json() as { id: string }
+  const created = await (await fetch(`${helpdesk.base}/conversation`, {
+    method: 'POST', headers, body: JSON.stringify({ user_id: user.id, initial_message: { body: 'hi' } })
+  })).json() as { conversation: { id: string } }
+  const outcomes: string[] = []
+  const acked: string[] = []
+  let first!: () => void
+  const firstAnswer = new Promise<void>((resolve) => { first = resolve })
+  const requests = Array.from({ length: 40 }, (_, i) => fetch(`${helpdesk.base}/messages`, {
+    method: 'POST', headers, body: JSON.stringify({ conversation_id: created.conversation.id, body: `<p>${i}</p>`, author: { id: 'agent_sarah', user_type: 'agent' } })
+  }).then(async (res) => {
+    outcomes.push(String(res.status))
+    if (res.status === 201) acked.push((await res.json() as { id: string }).id)
+    first()
+  }, (err: Error & { cause?: { code?: string } }) => { outcomes.push(err.cause?.code ?? err.message) }))
+  await firstAnswer
+  helpdesk.child.kill('SIGTERM')
+  await Promise.all(requests)
+  t.equal(await helpdesk.exited, 0)
+  // A request that reaches a closing server is answered (201, or 503 once closing); one written onto a keep-alive
+  // socket the server is closing is refused or reset before the server reads it, and a client retries it.
+  t.same(outcomes.filter((o) => !['201', '503', 'ECONNREFUSED', 'ECONNRESET'].includes(o)), [], `outcomes: ${[...new Set(outcomes)]}`)
+  t.ok(acked.length > 0)
+  const storage = new SqliteStorage({ path })
+  t.teardown(() => storage.close())
+  const stored = (await storage.listMessages(created.conversation.id))!.slice(1).map((m) => m.id)
+  t.same(stored.sort(), acked.sort(), `the ${acked.length} acknowledged messages are stored, and nothing that went unanswered`)
+})
+
+t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatures required', async (t) => {
+  const helpdesk = await startHelpdesk(t, {
+    FIN_DB_PATH: join(dir, 'oauth', 'helpdesk.db'), FIN_OAUTH_CLIENTS: 'fin:fin-client-secret-0123', FIN_OAUTH_TOKEN_TTL: '120', FIN_SIGNING_SECRET: 'sig-old-0123456789abcdef,sig-new-0123456789abcdef'
+  })
+  t.match(helpdesk.output(), /OAuth: +http:\/\/127\.0\.0\.1:\d+\/api\/fin\/oauth\/token for fin/)
+  const token = await fetch(`${helpdesk.base}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('fin:fin-client-secret-0123').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials'
+  })
+  t.equal(token.status, 200, 'the token endpoint needs no signature')
+  const { access_token: accessToken, expires_in: expiresIn } = await token.json() as { access_token: string, expires_in: number }
+  t.equal(expiresIn, 120)
+  const unsigned = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}` } })
+  t.equal(unsigned.status, 401, 'unsigned requests are refused')
+  const signed = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${accessToken}`, ...signFinRequest({ secret: 'sig-new-0123456789abcdef' }) } })
+  t.equal(signed.status, 200, 'a signed request with an OAuth token passes')
+  t.match(helpdesk.output(), /Try it \(signed with the first FIN_SIGNING_SECRET, in the shell where it is set\):\n {4}ts=\$\(date \+%s\); curl /)
+  const printed = /ts=\$\(date[^\n]+/.exec(helpdesk.output())![0]
+  const { stdout: agents } = await run('sh', ['-c', printed], { env: { ...process.env, FIN_SIGNING_SECRET: 'sig-old-0123456789abcdef,sig-new-0123456789abcdef' } })
+  t.same(JSON.parse(agents).map((a: { id: string }) => a.id), ['agent_fin', 'agent_sarah', 'agent_omar'], 'the printed curl signs, and works as printed')
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0)
+})

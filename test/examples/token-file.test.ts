@@ -1,0 +1,50 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { readConfig } from '../../examples/helpdesk/config.js'
+import { keepGeneratedTokens, keptToken, tokenFiles } from '../../examples/helpdesk/token-file.js'
+
+// `npm start` keeps a generated token beside the database (mode 0600) and reads it back on the next start.
+// (A real restart of the process: helpdesk.e2e.test.ts.)
+const dir = mkdtempSync(join(tmpdir(), 'fin-token-file-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+t.test('a generated token is written once, mode 0600 whatever the umask, and read back after', async (t) => {
+  const file = join(dir, 'new', 'folder', 'fin-api-token')
+  const umask = process.umask(0o000)
+  t.teardown(() => process.umask(umask))
+  const first = 'a'.repeat(32)
+  t.equal(keptToken(file, first), first)
+  t.equal(readFileSync(file, 'utf8'), `${first}\n`)
+  t.equal(statSync(file).mode & 0o777, 0o600)
+  t.equal(keptToken(file, 'b'.repeat(32)), first, 'the next start keeps the first token')
+  writeFileSync(file, `${first}\n`, { mode: 0o644 })
+  keptToken(file, 'c'.repeat(32))
+  t.equal(statSync(file).mode & 0o777, 0o600, 'a file opened up by hand is closed again')
+  writeFileSync(file, 'not a token\n')
+  t.throws(() => keptToken(file, first), { message: `${file} does not hold a generated token: delete it, and a new one is made` })
+})
+
+t.test('generated Fin and console tokens survive a restart; tokens from the environment are never written', async (t) => {
+  const dbPath = join(dir, 'data', 'helpdesk.db')
+  const files = tokenFiles(dbPath)
+  t.same(files, { fin: join(dir, 'data', 'fin-api-token'), console: join(dir, 'data', 'console-token') })
+  const first = keepGeneratedTokens(readConfig({ FIN_DB_PATH: dbPath }))
+  const second = keepGeneratedTokens(readConfig({ FIN_DB_PATH: dbPath }))
+  t.same(second.config.tokens, first.config.tokens, 'the same Fin token')
+  t.equal(second.config.consoleToken, first.config.consoleToken, 'the same console token')
+  t.not(first.config.tokens[0], first.config.consoleToken)
+  t.same(second.kept, files)
+  t.equal(readFileSync(files.fin, 'utf8'), `${first.config.tokens[0]}\n`)
+
+  const fromEnv = join(dir, 'env', 'helpdesk.db')
+  const set = keepGeneratedTokens(readConfig({ FIN_DB_PATH: fromEnv, FIN_API_TOKEN: 'env-token-0123456789', CONSOLE_TOKEN: 'env-console-0123456789' }))
+  t.same(set.config.tokens, ['env-token-0123456789'])
+  t.same(set.kept, {})
+  t.notOk(existsSync(join(dir, 'env')), 'nothing written')
+
+  const postgres = keepGeneratedTokens(readConfig({ FIN_DB_PATH: join(dir, 'pg', 'x.db') }, 'postgres'))
+  t.same(postgres.kept, {}, 'on PostgreSQL nothing is kept: the banner says the token changes')
+  t.notOk(existsSync(join(dir, 'pg')))
+})
