@@ -10,6 +10,8 @@ export interface FinEventMap {
   /** Fin sent `assignee_id: null`: a human must take over. `previous_assignee_id` is null on a repeated handover. */
   'conversation.handover': { integration: string, conversation: Conversation, previous_assignee_id: string | null }
   'message.created': { integration: string, message: Message }
+  /** A sync is in the outbox, committed: Fin will be told (after `coalesceWindow`). Not for a host's own transaction. */
+  'notify.queued': { integration: string, kind: 'sync', conversation_id: string }
   /** Fin accepted a webhook call. */
   'notify.sent': { integration: string, kind: 'sync' | 'typing', conversation_id: string, attempt: number, status: number, latency_ms: number }
   /** A webhook call failed and will be retried after `delay_ms`. */
@@ -29,6 +31,7 @@ const EVENTS = {
   'conversation.updated': true,
   'conversation.handover': true,
   'message.created': true,
+  'notify.queued': true,
   'notify.sent': true,
   'notify.retry': true,
   'notify.failed': true

@@ -48,5 +48,5 @@ t.test('unknown event names are rejected; on, off, once, listenerCount', async (
   events.emit('user.updated', { integration: 'x', user: { id: 'u', user_type: 'end_user' } })
   t.same(await next, { integration: 'x', user: { id: 'u', user_type: 'end_user' } })
   t.equal(events.listenerCount('user.updated'), 0, 'once removes itself')
-  t.same([...FIN_EVENT_NAMES].sort(), ['conversation.created', 'conversation.handover', 'conversation.updated', 'message.created', 'notify.failed', 'notify.retry', 'notify.sent', 'user.created', 'user.updated'])
+  t.same([...FIN_EVENT_NAMES].sort(), ['conversation.created', 'conversation.handover', 'conversation.updated', 'message.created', 'notify.failed', 'notify.queued', 'notify.retry', 'notify.sent', 'user.created', 'user.updated'])
 })

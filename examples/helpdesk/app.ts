@@ -65,6 +65,7 @@ function redacted (logger: boolean | object): FastifyServerOptions['logger'] {
 export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | object = true, timeouts: HelpdeskTimeouts = HELPDESK_TIMEOUTS, telemetry?: HelpdeskTelemetry): Promise<FastifyInstance> {
   const app = Fastify({
     logger: redacted(logger),
+    trustProxy: config.trustProxy,
     forceCloseConnections: 'idle',
     requestTimeout: timeouts.request,
     connectionTimeout: timeouts.connection,

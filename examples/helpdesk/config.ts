@@ -16,6 +16,9 @@ export interface HelpdeskConfig {
   notifyLease: number | undefined
   host: string
   port: number
+  /** TRUST_PROXY: behind a TLS-terminating proxy, trust its X-Forwarded-* headers (`true`, or its addresses/CIDRs): the
+   * inbox then sees https (its Secure cookie) and the limits see the client's IP. @default false */
+  trustProxy: boolean | string[]
   /** Bearer tokens Fin may use; generated when FIN_API_TOKEN is unset. */
   tokens: string[]
   tokenGenerated: boolean
@@ -56,6 +59,7 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: Helpd
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     notifyLease: integer(env, 'FIN_NOTIFY_LEASE_MS', undefined, 100, 600_000),
     host: env.HOST ?? '127.0.0.1',
+    trustProxy: env.TRUST_PROXY === undefined || env.TRUST_PROXY === '' || env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : list(env.TRUST_PROXY),
     port: integer(env, 'PORT', 3000, 0, 65535)!,
     tokens,
     tokenGenerated,

@@ -14,13 +14,13 @@ function stop (err: unknown, fromReadConfig = false): never {
 }
 
 // A generated token is kept beside the database and read back on the next start (token-file.ts).
-const { config, kept } = keepGeneratedTokens((() => {
+const { config, kept } = (() => {
   try {
-    return readConfig(process.env, process.argv.includes('--postgres') ? 'postgres' : 'sqlite')
+    return keepGeneratedTokens(readConfig(process.env, process.argv.includes('--postgres') ? 'postgres' : 'sqlite'))
   } catch (err) {
     return stop(err, true)
   }
-})())
+})()
 // OpenTelemetry first (only with OTEL_EXPORTER_OTLP_ENDPOINT set), so the plugin finds the SDK when it registers.
 const telemetry = await startTelemetry(process.env)
 const app = await buildHelpdesk(config, { level: process.env.LOG_LEVEL ?? 'info' }, undefined, telemetry).catch((err: unknown) => stop(err))
@@ -61,7 +61,7 @@ process.stdout.write([
   'Fin helpdesk is running.',
   `  API base URL: ${base}`,
   `  Bearer token: ${token === undefined ? 'from FIN_API_TOKEN (not printed)' : `${token}   ${generated(kept.fin, 'FIN_API_TOKEN')}`}`,
-  `  Database:     ${config.backend === 'postgres' ? `${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')} schema ${config.dbSchema}, rate limit in ${config.redisUrl}` : config.dbPath}`,
+  `  Database:     ${config.backend === 'postgres' ? `${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')} schema ${config.dbSchema}, rate limit in ${config.redisUrl.replace(/\/\/[^@/]*@/, '//***@')}` : config.dbPath}`,
   `  Inbox:        ${address.replace('[::1]', 'localhost')}/inbox   (agents sign in with their email and password)`,
   ...app.inbox.generatedPasswords.map(({ email, password }) => `    ${email}   password: ${password}   (generated once: set AGENT_PASSWORDS to choose)`),
   `  Console:      ${address.replace('[::1]', 'localhost')}/console/conversations   token: ${config.consoleTokenGenerated ? `${config.consoleToken}   ${generated(kept.console, 'CONSOLE_TOKEN')}` : 'from CONSOLE_TOKEN (not printed)'}`,

@@ -92,6 +92,12 @@ export class FinNotifier {
     const now = this.#options.clock.now()
     await this.#options.outbox.request({ conversationId, now, window: this.#options.coalesceWindow, traceContext: this.#telemetry?.created(conversationId) })
     this.#wakeAt(now + this.#options.coalesceWindow)
+    this.queued(conversationId)
+  }
+
+  /** Announces a committed sync (`notify.queued`): after sync(), or after the transaction syncIn() joined commits. */
+  queued (conversationId: string): void {
+    this.#events.emit('notify.queued', { integration: this.#integration, kind: 'sync', conversation_id: conversationId })
   }
 
   /**

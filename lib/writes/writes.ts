@@ -185,7 +185,10 @@ export class FinWrites {
         return notifier.syncIn(transaction, conversationId)
       }
     })
-    if (result !== null && !enqueued) await this.#sync(conversationId)
+    if (result !== null) {
+      if (enqueued) notifier.queued(conversationId)
+      else await this.#sync(conversationId)
+    }
     return result
   }
 

@@ -99,6 +99,24 @@ t.test('outside loopback the cookie is Secure; a short INBOX_SESSION_TTL expires
   t.equal(status, 401, 'expired after INBOX_SESSION_TTL')
 })
 
+t.test('behind a TLS proxy (TRUST_PROXY): sign-in off loopback works over the proxy\'s https, and the limits see the client', async (t) => {
+  const app = await buildHelpdesk(readConfig(env('proxy.db', { HOST: '0.0.0.0', TRUST_PROXY: '127.0.0.1' })), false)
+  t.teardown(() => app.close())
+  const proxied = await app.inject({ method: 'POST', url: '/inbox/session', payload: SARAH, headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' } })
+  t.equal(proxied.statusCode, 200, 'the proxy said https')
+  t.match(String(proxied.headers['set-cookie']), /; Secure/)
+  const direct = await app.inject({ method: 'POST', url: '/inbox/session', payload: SARAH })
+  t.equal(direct.statusCode, 400, 'without the proxy\'s word it is plain http')
+  // Each client behind the proxy has its own failed-sign-in budget per IP.
+  let n = 0
+  const guess = (ip: string) => app.inject({ method: 'POST', url: '/inbox/session', payload: { email: `nobody-${n++}@example.com`, password: 'wrong-password' }, headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': ip } })
+  const statuses: number[] = []
+  for (let i = 0; i < 31; i++) statuses.push((await guess('198.51.100.1')).statusCode)
+  t.same([...new Set(statuses.slice(0, 30))], [401], 'thirty wrong guesses from one client')
+  t.equal(statuses[30], 429, 'one client past its budget')
+  t.equal((await guess('198.51.100.2')).statusCode, 401, 'another client behind the same proxy is not locked out')
+})
+
 t.test('sessions live in the helpdesk\'s database: another instance honours them, a sign-out ends them everywhere', async (t) => {
   const config = readConfig(env('shared.db', { INBOX_SESSION_SECRET: 's'.repeat(32) }))
   const one = await buildHelpdesk(config, false)

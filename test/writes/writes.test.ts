@@ -65,6 +65,22 @@ t.test('host writes through the API emit the same events as the same writes by F
   t.same(await byFin.app.notifyFin.stats(), { pending: 0, in_flight: 0, delivered: 0, failed: 0 }, 'nothing waits either')
 })
 
+t.test('notify.queued: once per host write that left a sync in the outbox, after it committed; never for Fin\'s writes or a refused one', async (t) => {
+  const { app, call } = await withFin(t)
+  const queued: string[] = []
+  app.fin.events.on('notify.queued', ({ conversation_id: id, kind }) => { queued.push(`${kind}:${id}`) })
+  const { conversationId } = await seedConversation(call)
+  await call('POST', '/messages', { conversation_id: conversationId, author: { id: HUMAN_AGENT.id, user_type: 'agent' }, body: '<p>by Fin</p>' })
+  t.same(queued, [], 'Fin\'s writes are not echoed to Fin')
+  await app.fin.createMessage(conversationId, { author: { id: HUMAN_AGENT.id, user_type: 'agent' }, body: '<p>by the host</p>' })
+  t.same(queued, [`sync:${conversationId}`], 'in the outbox by the time the write answers')
+  await app.fin.updateConversation(conversationId, { status: 'resolved' })
+  await app.notifyFin(conversationId)
+  t.same(queued, [`sync:${conversationId}`, `sync:${conversationId}`, `sync:${conversationId}`], 'an update, then notifyFin()')
+  await t.rejects(app.fin.updateConversation(conversationId, { assignee_id: 'nobody' }), { code: 'FIN_ERR_AGENT_NOT_FOUND' })
+  t.equal(queued.length, 3, 'a refused write queues nothing')
+})
+
 t.test('the write API checks its input as the routes do: same coded errors, nothing written', async (t) => {
   const { app, call } = await withFin(t)
   const { conversationId, userId } = await seedConversation(call)

@@ -121,8 +121,7 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
   fin.events.on('notify.sent', (e) => { if (e.kind === 'sync') sync(e.conversation_id, 'delivered') })
   fin.events.on('notify.retry', (e) => { if (e.kind === 'sync') sync(e.conversation_id, 'retrying', `${e.error}; next attempt in ${Math.round(e.delay_ms / 1000)} s`) })
   fin.events.on('notify.failed', (e) => { if (e.kind === 'sync') sync(e.conversation_id, 'failed', e.reason) })
-  // The inbox's writes fire the events above; what they add is a sync waiting in the outbox.
-  writes.onPending((id) => sync(id, 'pending'))
+  fin.events.on('notify.queued', (e) => sync(e.conversation_id, 'pending'))
 
   const heartbeat = setInterval(() => hub.heartbeat(), options.heartbeat ?? 15_000)
   heartbeat.unref()

@@ -73,7 +73,8 @@ export async function agentSessions (app: FastifyInstance, options: SessionOptio
   await app.register(fastifyRateLimit, { global: false, redis: options.redis, nameSpace: 'helpdesk-inbox-', skipOnError: true })
   const perIp = app.createRateLimit({ keyGenerator: (request) => `login-ip:${request.ip}`, max: options.loginsPerIp ?? 30, timeWindow: LOGIN_WINDOW })
   const perAccount = app.createRateLimit({
-    keyGenerator: (request) => `login-account:${String((request.body as { email?: unknown }).email).toLowerCase()}`,
+    // The same normalisation as the lookup below: ' Sarah@…' is Sarah's account, and its budget.
+    keyGenerator: (request) => `login-account:${String((request.body as { email?: unknown }).email).trim().toLowerCase()}`,
     max: options.loginsPerAccount ?? 10,
     timeWindow: LOGIN_WINDOW
   })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { errorCodes, type FinStorageTypes, type schemas } from '../../../lib/index.js'
 
@@ -9,20 +10,14 @@ type Message = schemas.Message
 
 /**
  * Every write the inbox makes, through the plugin's write API (`app.fin.createMessage`, ...): each change is stored
- * with Fin's sync in one transaction and fires the same typed events as Fin's own writes, which the live view
- * follows. What the events do not say is announced here: the write left a sync pending in the outbox.
+ * with Fin's sync in one transaction and fires the same typed events as Fin's own writes (and `notify.queued` for
+ * the sync), which the live view follows, whoever wrote: the inbox, the console or a script.
  */
 export class InboxWrites {
   readonly #app: FastifyInstance
-  readonly #pending: Array<(conversationId: string) => void> = []
 
   constructor (app: FastifyInstance) {
     this.#app = app
-  }
-
-  /** Called after each write that left Fin's sync of the conversation in the outbox. */
-  onPending (listener: (conversationId: string) => void): void {
-    this.#pending.push(listener)
   }
 
   /**
@@ -33,7 +28,8 @@ export class InboxWrites {
   async reply (conversationId: string, agent: AgentRecord, input: { body: string, visibility: Message['visibility'], key?: string }): Promise<Message> {
     const fin = this.#app.fin
     const message = await fin.createMessage(conversationId, {
-      ...(input.key === undefined ? {} : { object_id: `inbox:${agent.id}:${conversationId}:${input.key}` }),
+      // Hashed: any key the header allows fits an object_id, and the scope (agent, conversation) stays in it.
+      ...(input.key === undefined ? {} : { object_id: `inbox:${createHash('sha256').update(`${agent.id}\n${conversationId}\n${input.key}`).digest('base64url')}` }),
       author: { id: agent.id, user_type: 'agent' },
       body: input.body,
       visibility: input.visibility
@@ -41,18 +37,17 @@ export class InboxWrites {
     if (input.visibility === 'public' && (await fin.storage.getConversation(conversationId))?.assignee?.id !== agent.id) {
       await fin.updateConversation(conversationId, { assignee_id: agent.id })
     }
-    this.#announce(conversationId)
     return message
   }
 
   /** Takes the conversation: assigned to the signed-in agent. */
   assign (conversationId: string, agent: AgentRecord): Promise<Conversation> {
-    return this.#update(conversationId, { assignee_id: agent.id })
+    return this.#app.fin.updateConversation(conversationId, { assignee_id: agent.id })
   }
 
   /** Resolve, or reopen. */
   setStatus (conversationId: string, status: ConversationStatus): Promise<Conversation> {
-    return this.#update(conversationId, { status })
+    return this.#app.fin.updateConversation(conversationId, { status })
   }
 
   /** Tells Fin the agent is typing (throttled by the plugin); false when notifications are off. */
@@ -68,17 +63,5 @@ export class InboxWrites {
     } catch (err) {
       throw new FinStorageUnavailableError({ cause: err })
     }
-    this.#announce(conversationId)
-  }
-
-  async #update (conversationId: string, patch: { assignee_id?: string, status?: ConversationStatus }): Promise<Conversation> {
-    const conversation = await this.#app.fin.updateConversation(conversationId, patch)
-    this.#announce(conversationId)
-    return conversation
-  }
-
-  #announce (conversationId: string): void {
-    if (this.#app.fin.get().notifier === undefined) return
-    for (const listener of this.#pending) listener(conversationId)
   }
 }
