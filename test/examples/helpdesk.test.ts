@@ -4,7 +4,7 @@ import { readConfig } from '../../examples/helpdesk/config.js'
 // The example helpdesk's settings from the environment (its processes: helpdesk.e2e.test.ts).
 t.test('configuration from env, with clear errors', async (t) => {
   const config = readConfig({
-    FIN_API_TOKEN: ' token-a-0123456789, token-b-0123456789 ,', PORT: '8080', FIN_RATE_LIMIT: '0', HOST: '0.0.0.0', FIN_DB_PATH: '/x/y.db', CONSOLE_TOKEN: 'console-0123456789', FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'eu'
+    FIN_API_TOKEN: ' token-a-0123456789, token-b-0123456789 ,', PORT: '8080', FIN_RATE_LIMIT: '0', HOST: '0.0.0.0', FIN_DB_PATH: '/x/y.db', CONSOLE_TOKEN: 'console-0123456789', FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'eu', TRUST_PROXY: '10.0.0.1, 10.0.1.0/24'
   })
   t.same(config, {
     backend: 'sqlite',
@@ -13,6 +13,7 @@ t.test('configuration from env, with clear errors', async (t) => {
     redisUrl: 'redis://127.0.0.1:6379',
     notifyLease: undefined,
     host: '0.0.0.0',
+    trustProxy: ['10.0.0.1', '10.0.1.0/24'],
     port: 8080,
     tokens: ['token-a-0123456789', 'token-b-0123456789'],
     tokenGenerated: false,
@@ -41,7 +42,7 @@ t.test('configuration from env, with clear errors', async (t) => {
   t.throws(() => readConfig({ FIN_INTEGRATION_ID: 'i' }), /both FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY/)
   t.throws(() => readConfig({ FIN_INTEGRATION_ID: 'i', FIN_WEBHOOK_KEY: 'k', FIN_REGION: 'mars' }), /FIN_REGION/)
   const defaults = readConfig({})
-  t.match(defaults, { host: '127.0.0.1', port: 3000, tokenGenerated: true, dbPath: './data/helpdesk.db', rateLimit: undefined, consoleTokenGenerated: true, notify: undefined })
+  t.match(defaults, { host: '127.0.0.1', trustProxy: false, port: 3000, tokenGenerated: true, dbPath: './data/helpdesk.db', rateLimit: undefined, consoleTokenGenerated: true, notify: undefined })
   t.not(defaults.consoleToken, defaults.tokens[0], 'the console has its own token')
   t.match(defaults.tokens, [/^[\w-]{32}$/], 'a generated token')
   t.throws(() => readConfig({ PORT: 'eighty' }), /PORT must be an integer/)
