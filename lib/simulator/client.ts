@@ -126,8 +126,15 @@ export class FinClient {
       }
       const search = new URLSearchParams(Object.entries(query ?? {}).map(([k, v]): [string, string] => [k, String(v)]))
       const target = search.size === 0 ? url : `${url}?${search}`
-      const res = await fetch(target, { method, headers, body, signal: AbortSignal.timeout(this.#options.timeout ?? 10_000) })
-      const text = await res.text()
+      const { signal, done } = this.#deadline()
+      let res: Response
+      let text: string
+      try {
+        res = await fetch(target, { method, headers, body, signal })
+        text = await res.text()
+      } finally {
+        done()
+      }
       let parsed: unknown
       try { parsed = text === '' ? undefined : JSON.parse(text) } catch { parsed = undefined }
       const data = this.variant === 'posts-only' && parsed !== null && typeof parsed === 'object' ? (parsed as { data?: unknown }).data : parsed
@@ -143,20 +150,39 @@ export class FinClient {
     return first
   }
 
+  /**
+   * The time limit of one call. A timer that holds the process open, unlike AbortSignal.timeout's: against a server
+   * that accepts and drops connections, fetch waits for the signal, and with nothing else running the CLI would exit
+   * 0 in silence, its checks never finished.
+   */
+  #deadline (): { signal: AbortSignal, done: () => void } {
+    const ms = this.#options.timeout ?? 10_000
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms)
+    return { signal: controller.signal, done: () => clearTimeout(timer) }
+  }
+
   async #currentToken (): Promise<string> {
     if (this.#token !== undefined) return this.#token
     const { tokenUrl, clientId, clientSecret } = this.#options.oauth!
-    const res = await fetch(tokenUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded'
-      },
-      body: 'grant_type=client_credentials',
-      signal: AbortSignal.timeout(this.#options.timeout ?? 10_000)
-    })
-    this.tokensFetched++
-    const body = await res.json().catch(() => ({})) as { access_token?: string }
+    const { signal, done } = this.#deadline()
+    let res: Response
+    let body: { access_token?: string }
+    try {
+      res = await fetch(tokenUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded'
+        },
+        body: 'grant_type=client_credentials',
+        signal
+      })
+      this.tokensFetched++
+      body = await res.json().catch(() => ({})) as { access_token?: string }
+    } finally {
+      done()
+    }
     if (res.status !== 200 || typeof body.access_token !== 'string') throw new Error(`token endpoint answered ${res.status}`)
     this.#token = body.access_token
     return body.access_token
