@@ -1,25 +1,10 @@
-import Fastify from 'fastify'
 import { Redis } from 'ioredis'
-import t, { type Test } from 'tap'
-import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
+import t from 'tap'
+import { buildLockoutApp, getAgents } from '../fixtures/lockout.js'
 import { haveRedis, REDIS_URL, RUN } from '../fixtures/services.js'
 
 // Someone else's failures never lock Fin out: an IP past its failed-authentication limit is still refused for
 // wrong credentials, but a valid credential from it passes.
-
-const CLIENT = { id: 'fin', secret: 'fin-secret-0123456789abcdef' }
-const ATTACKER = '203.0.113.7'
-
-async function build (t: Test, options: Partial<FinHelpdeskOptions> = {}) {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(finHelpdesk, { prefix: '/fin', tokens: ['static-fin-token'], oauth: { clients: [CLIENT] }, ...options })
-  await app.ready()
-  return app
-}
-
-const get = (app: Awaited<ReturnType<typeof build>>, token: string) =>
-  app.inject({ url: '/fin/agents', remoteAddress: ATTACKER, headers: { authorization: `Bearer ${token}` } })
 
 t.test('Redis: failures are counted across instances, and neither instance locks out the valid token', async (t) => {
   if (!(await haveRedis(t))) return
@@ -32,13 +17,13 @@ t.test('Redis: failures are counted across instances, and neither instance locks
     const keys = await clients[0]!.keys(`${nameSpace}*`)
     if (keys.length > 0) await clients[0]!.del(...keys)
   })
-  const [a, b] = await Promise.all(clients.map((redis) => build(t, { rateLimit: { redis, nameSpace }, authFailureLimit: { max: 4, timeWindow: 60_000 } })))
+  const [a, b] = await Promise.all(clients.map((redis) => buildLockoutApp(t, { rateLimit: { redis, nameSpace }, authFailureLimit: { max: 4, timeWindow: 60_000 } })))
   for (let i = 0; i < 2; i++) {
-    t.equal((await get(a!, `a-guess-${i}`)).statusCode, 401)
-    t.equal((await get(b!, `b-guess-${i}`)).statusCode, 401)
+    t.equal((await getAgents(a!, `a-guess-${i}`)).statusCode, 401)
+    t.equal((await getAgents(b!, `b-guess-${i}`)).statusCode, 401)
   }
-  t.equal((await get(a!, 'a-guess-x')).statusCode, 429, 'the fifth failure, counted across both instances, is 429 on A')
-  t.equal((await get(b!, 'b-guess-x')).statusCode, 429, 'and on B')
-  t.equal((await get(a!, 'static-fin-token')).statusCode, 200, 'the valid token passes on A')
-  t.equal((await get(b!, 'static-fin-token')).statusCode, 200, 'and on B')
+  t.equal((await getAgents(a!, 'a-guess-x')).statusCode, 429, 'the fifth failure, counted across both instances, is 429 on A')
+  t.equal((await getAgents(b!, 'b-guess-x')).statusCode, 429, 'and on B')
+  t.equal((await getAgents(a!, 'static-fin-token')).statusCode, 200, 'the valid token passes on A')
+  t.equal((await getAgents(b!, 'static-fin-token')).statusCode, 200, 'and on B')
 })

@@ -11,7 +11,7 @@ import finHelpdesk from '../../lib/index.js'
 import { FinAgentNotFoundError } from '../../lib/errors.js'
 import { SqliteStorage } from '../../lib/sqlite/index.js'
 import type { NewMessage } from '../../lib/storage/types.js'
-import { AUTH, FIN_AGENT, TOKEN } from '../fixtures/app.js'
+import { AUTH, FIN_AGENT, storedConversation, TOKEN } from '../fixtures/app.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fin-group-abort-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -40,14 +40,6 @@ function capPages (storage: SqliteStorage): void {
   storage.db.pragma(`max_page_count = ${pages + HEADROOM_PAGES}`)
 }
 
-async function withConversation (storage: SqliteStorage): Promise<string> {
-  await storage.upsertAgent(FIN_AGENT)
-  const user = (await storage.createUser({ name: 'Jane' })).value
-  return (await storage.createConversation({
-    user_id: user.id, title: null, attributes: null, message: { author: { id: user.id, user_type: 'end_user' }, body: 'hi', visibility: 'public', attachments: [] }
-  })).value.conversation.id
-}
-
 const reply = (body: string, authorId = FIN_AGENT.id): NewMessage => ({
   author: { id: authorId, user_type: 'agent' }, body, visibility: 'public', attachments: []
 })
@@ -56,7 +48,7 @@ t.test('storage: a disk-full write in a group of 12; each caller is stored and a
   const path = file()
   const storage = new SqliteStorage({ path })
   t.teardown(() => storage.close())
-  const id = await withConversation(storage)
+  const id = await storedConversation(storage)
   capPages(storage)
   // Asked for in one turn of the event loop: one group.
   const results = await Promise.allSettled(Array.from({ length: GROUP }, (_, i) => storage.createMessage(id, reply(bodyOf(i + 1)))))
@@ -78,7 +70,7 @@ t.test('storage: a disk-full write in a group of 12; each caller is stored and a
 t.test('HTTP: each of 12 create_message calls is 201 + stored + event, or 503 + not stored + no event, with SQLITE_FULL as the cause', async (t) => {
   const path = file()
   const storage = new SqliteStorage({ path })
-  const id = await withConversation(storage)
+  const id = await storedConversation(storage)
   const app = Fastify()
   const causes: unknown[] = []
   app.addHook('onError', async (_request, _reply, err) => { causes.push(err.cause) })
@@ -119,7 +111,7 @@ t.test('a constraint failure in one savepoint still fails only that write', asyn
   const path = file()
   const storage = new SqliteStorage({ path })
   t.teardown(() => storage.close())
-  const id = await withConversation(storage)
+  const id = await storedConversation(storage)
   // A trigger makes one insert fail inside SQLite (a constraint, not a transaction abort).
   storage.db.exec(`CREATE TRIGGER refuse_w4 BEFORE INSERT ON fin_messages WHEN NEW.body = '<p>w4</p>'
     BEGIN SELECT RAISE(ABORT, 'w4 refused'); END`)

@@ -7,7 +7,7 @@ import { FinAgentNotFoundError } from '../../lib/errors.js'
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import { testFinStorage } from '../../lib/testing/index.js'
 import type { NewMessage } from '../../lib/storage/types.js'
-import { FIN_AGENT } from '../fixtures/app.js'
+import { FIN_AGENT, storedConversation } from '../fixtures/app.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fin-group-commit-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -20,14 +20,6 @@ testFinStorage('SqliteStorage without group commit', () => new SqliteStorage({ p
   outbox: (storage) => new SqliteOutbox({ database: storage.db })
 })
 
-async function withConversation (storage: SqliteStorage): Promise<string> {
-  await storage.upsertAgent(FIN_AGENT)
-  const user = (await storage.createUser({ name: 'Jane' })).value
-  return (await storage.createConversation({
-    user_id: user.id, title: null, attributes: null, message: { author: { id: user.id, user_type: 'end_user' }, body: 'hi', visibility: 'public', attachments: [] }
-  })).value.conversation.id
-}
-
 const reply = (objectId?: string, authorId = FIN_AGENT.id): NewMessage => ({
   author: { id: authorId, user_type: 'agent' }, body: `<p>${objectId ?? 'reply'}</p>`, visibility: 'public', attachments: [], object_id: objectId
 })
@@ -35,7 +27,7 @@ const reply = (objectId?: string, authorId = FIN_AGENT.id): NewMessage => ({
 t.test('a failing write in a group rejects alone; the others commit', async (t) => {
   const storage = new SqliteStorage({ path: file() })
   t.teardown(() => storage.close())
-  const id = await withConversation(storage)
+  const id = await storedConversation(storage)
   const results = await Promise.allSettled([
     storage.createMessage(id, reply('a')),
     storage.createMessage(id, reply('b', 'agent_nobody')),
@@ -50,7 +42,7 @@ t.test('a failing write in a group rejects alone; the others commit', async (t) 
 t.test('the same object_id twice in one group: one message, the second a retry', async (t) => {
   const storage = new SqliteStorage({ path: file() })
   t.teardown(() => storage.close())
-  const id = await withConversation(storage)
+  const id = await storedConversation(storage)
   const [first, second] = await Promise.all([storage.createMessage(id, reply('same')), storage.createMessage(id, reply('same'))])
   t.equal(first!.created, true)
   t.equal(second!.created, false)
@@ -63,7 +55,7 @@ t.test('a write is answered only once committed: another connection already sees
   const path = file()
   const storage = new SqliteStorage({ path })
   t.teardown(() => storage.close())
-  const id = await withConversation(storage)
+  const id = await storedConversation(storage)
   const other = new BetterSqlite3(path, { readonly: true })
   t.teardown(() => other.close())
   const seen = await Promise.all(Array.from({ length: 5 }, (_, i) => storage.createMessage(id, reply(`m${i}`)).then((created) =>
@@ -74,7 +66,7 @@ t.test('a write is answered only once committed: another connection already sees
 t.test('close() commits and answers the writes still queued', async (t) => {
   const path = file()
   const storage = new SqliteStorage({ path })
-  const id = await withConversation(storage)
+  const id = await storedConversation(storage)
   const pending = storage.createMessage(id, reply('last'))
   await storage.close()
   t.equal((await pending)!.created, true)
@@ -88,7 +80,7 @@ t.test('concurrent writes share commits: the WAL grows far less than with one tr
     const path = file()
     const storage = new SqliteStorage({ path, groupCommit })
     t.teardown(() => storage.close())
-    const id = await withConversation(storage)
+    const id = await storedConversation(storage)
     const before = statSync(`${path}-wal`).size
     await Promise.all(Array.from({ length: 50 }, (_, i) => storage.createMessage(id, reply(`w${i}`))))
     t.equal((await storage.listMessages(id))!.length, 51)
