@@ -6,7 +6,7 @@ import { exitCode, runConformance, toJUnit, type CheckResult } from '../simulato
 
 const USAGE = `Usage: fin-helpdesk-check --url <base> (--token <t> | --token-url <u> --client-id <id> --client-secret <s>)
          [--signing-secret <s>] [--variant standard|posts-only] [--paths paths.json]
-         [--json] [--junit report.xml] [--strict]
+         [--json] [--junit report.xml] [--strict] [--timeout <seconds>]
          [--webhook-port <n> --integration-id <id> --webhook-key <k> [--webhook-timeout <seconds>]]
 
 Runs the conformance checks of the Fin Custom Helpdesk API against a live helpdesk, as Fin calls it (signed with
@@ -14,6 +14,7 @@ Runs the conformance checks of the Fin Custom Helpdesk API against a live helpde
 object_id conflicts, after_id, order, handover, messages and attachments, sanitizing, tokens, signatures, error
 shapes, hostile ids and bad input. A failed check is an error (the reference requires it, or Fin's traffic would
 fail) or a warning (the reference is silent, Fin copes); a check with nothing to look at is "not checked".
+Each call may take --timeout seconds (default 10) before it counts as unanswered.
 Creates test data marked "[fin-helpdesk-check]".
 Exits 0 when no error check fails; 1 when one does (or a warning, with --strict); 2 when nothing could be checked:
 bad arguments, the helpdesk unreachable, or Fin's credentials refused (one line on stderr says which).`
@@ -46,6 +47,7 @@ export async function runCheckCli (argv: string[], out: CliOutput = { stdout: (t
         'integration-id': { type: 'string' },
         'webhook-key': { type: 'string' },
         'webhook-timeout': { type: 'string' },
+        timeout: { type: 'string' },
         help: { type: 'boolean', default: false }
       }
     }).values
@@ -77,6 +79,10 @@ export async function runCheckCli (argv: string[], out: CliOutput = { stdout: (t
   if (webhookPort !== undefined && (!Number.isInteger(webhookPort) || args['integration-id'] === undefined || args['webhook-key'] === undefined)) {
     problems.push('--webhook-port needs a port number, --integration-id and --webhook-key')
   }
+  const timeout = args.timeout === undefined ? undefined : Number(args.timeout)
+  if (timeout !== undefined && !(timeout > 0 && timeout <= 600)) problems.push('--timeout is a number of seconds, above 0 and at most 600')
+  const webhookTimeout = Number(args['webhook-timeout'] ?? 120)
+  if (!(webhookTimeout > 0 && webhookTimeout <= 3600)) problems.push('--webhook-timeout is a number of seconds, above 0 and at most 3600')
   if (problems.length > 0) {
     out.stderr(`${problems.join('\n')}\n\n${USAGE}\n`)
     return 2
@@ -101,7 +107,8 @@ export async function runCheckCli (argv: string[], out: CliOutput = { stdout: (t
     signingSecret: args['signing-secret'],
     variant: args.variant as 'standard' | 'posts-only',
     paths,
-    webhook: webhookPort === undefined ? undefined : { port: webhookPort, integrationId: args['integration-id']!, webhookKey: args['webhook-key']!, timeout: Number(args['webhook-timeout'] ?? 120) * 1000 },
+    timeout: timeout === undefined ? undefined : timeout * 1000,
+    webhook: webhookPort === undefined ? undefined : { port: webhookPort, integrationId: args['integration-id']!, webhookKey: args['webhook-key']!, timeout: webhookTimeout * 1000 },
     onResult: print,
     onNotice: (message: string) => { if (args.json !== true) out.stdout(`...         ${message}\n`) }
   })
