@@ -115,6 +115,11 @@ class BrokenStorage extends MemoryStorage {
   override async createMessage (): Promise<never> {
     throw new Error('disk I/O error')
   }
+
+  // Not async: a host's method that throws instead of rejecting.
+  override listAgents (): Promise<never> {
+    throw new Error('connect ECONNREFUSED 10.1.2.3:5432')
+  }
 }
 
 for (const variant of VARIANTS) {
@@ -129,6 +134,11 @@ for (const variant of VARIANTS) {
     assertError(t, variant, res, 503, 'FIN_ERR_STORAGE_UNAVAILABLE')
     t.notMatch(res.body, /ECONNREFUSED|hunter2|10\.1\.2\.3/)
     t.ok(logs.some((line) => line.includes('ECONNREFUSED')), 'the cause is in the log')
+    const thrown = variant === 'standard'
+      ? await app.inject({ url: '/fin/agents', headers: AUTH })
+      : await app.inject({ method: 'POST', url: '/fin/get_agents', headers: AUTH, payload: {} })
+    assertError(t, variant, thrown, 503, 'FIN_ERR_STORAGE_UNAVAILABLE')
+    t.notMatch(thrown.body, /ECONNREFUSED|10\.1\.2\.3/, 'a storage method that throws instead of rejecting: the same 503')
   })
 }
 

@@ -44,7 +44,8 @@ t.test('any operation\'s path can be renamed, in either variant', async (t) => {
 })
 
 t.test('bad options throw FIN_ERR_OPTIONS at register time', async (t) => {
-  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['not an object', 'test-token-0123456789abcdef', /^Invalid fastify-fin-helpdesk options: options must be an object$/],
     ['no auth', {}, /tokens.*verifyToken/],
     ['empty token', { tokens: [''] }, /^Invalid fastify-fin-helpdesk options: tokens must have at least 16 characters each$/],
     ['short token (FIN_API_TOKEN=x)', { tokens: ['x'] }, /^Invalid fastify-fin-helpdesk options: tokens must have at least 16 characters each$/],
@@ -58,6 +59,8 @@ t.test('bad options throw FIN_ERR_OPTIONS at register time', async (t) => {
     ['bad sanitize', { tokens: [TOKEN], sanitize: 'strip' }, /sanitize/],
     ['bad rate limit', { tokens: [TOKEN], rateLimit: { max: 0 } }, /rateLimit.max/],
     ['bad body limit', { tokens: [TOKEN], bodyLimit: -1 }, /bodyLimit/],
+    ['attribute limits as a number', { tokens: [TOKEN], attributeLimits: 500 }, /attributeLimits must be an object or false/],
+    ['notify: true', { tokens: [TOKEN], notify: true }, /notify must be an object/],
     ['incomplete storage', { tokens: [TOKEN], storage: { getUser: async () => null } }, /storage lacks/]
   ]
   for (const [name, options, message] of cases) {

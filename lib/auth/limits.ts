@@ -99,7 +99,8 @@ function localCount (max: number, windowMs: number): Limits['countClient'] {
 }
 
 function storeCount (createRateLimit: CreateRateLimit): Limits['countClient'] {
-  const count = createRateLimit({ keyGenerator: (request) => client(request) ?? `ip:${request.ip}` })
+  // Counted only below, once the request's client is set: the key is always the client's.
+  const count = createRateLimit({ keyGenerator: (request) => client(request)! })
   return (request, reply, key, done) => {
     setClient(request, key)
     count(request).then((counted) => {

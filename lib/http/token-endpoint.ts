@@ -111,6 +111,11 @@ function oauthErrorReply (error: FastifyError, request: FastifyRequest, reply: F
   if (status === 429) {
     return reply.code(429).send({ error: 'temporarily_unavailable', error_description: error.message })
   }
+  // The rate limit's store failed (skipOnError false): unavailable for now, as on the API; never a 500.
+  if (status === 503) {
+    request.log.error({ err: error }, 'fastify-fin-helpdesk: token endpoint unavailable')
+    return reply.code(503).send({ error: 'temporarily_unavailable', error_description: error.message })
+  }
   if (status >= 400 && status < 500) {
     return reply.code(400).send({ error: 'invalid_request', error_description: error.validation === undefined ? error.message : 'malformed request' })
   }

@@ -211,9 +211,10 @@ export class FinNotifier {
       const next = await outbox.nextDueAt()
       const now = clock.now()
       // At capacity, work that is already due waits for a delivery to finish (which wakes the loop): arming a
-      // timer for it would spin.
+      // timer for it would spin. Not at capacity, what is due now and was not claimed is a lease that ends this very
+      // millisecond (nextDueAt names its end; claim takes it over once it has passed): a millisecond later, not a spin.
       const atCapacity = this.#syncs.size >= this.#options.concurrency
-      const wake = next === null || (atCapacity && next <= now) ? Infinity : next
+      const wake = next === null || (atCapacity && next <= now) ? Infinity : Math.max(next, now + 1)
       this.#wakeAt(Math.min(wake, now + this.#options.pollInterval))
     } catch (err) {
       this.#log.error({ err }, 'fastify-fin-helpdesk: the notify outbox failed; retrying')

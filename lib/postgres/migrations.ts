@@ -94,9 +94,8 @@ export async function transaction<T> (pool: Pool, fn: (client: PoolClient) => Pr
     await client.query('COMMIT')
     return result
   } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
-    })
+    // pg rejects a query with an Error (a DatabaseError, or the connection's own Error), never anything else.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
     throw err
   } finally {
     client.release(broken)

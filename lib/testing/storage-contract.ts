@@ -76,6 +76,11 @@ export function testFinStorage<S extends FinStorage> (name: string, factory: Fin
     const anonymous = await storage.createUser({})
     assert.equal(anonymous.value.name, null)
     assert.notEqual(anonymous.value.id, user.id)
+    assert.equal((await storage.updateUser(user.id, { attributes: null }))?.attributes, null, 'attributes: null clears them')
+    assert.equal((await storage.getUser(user.id))?.attributes, null)
+    assert.deepStrictEqual((await storage.updateUser(user.id, { attributes: { plan: 'free' } }))?.attributes, { plan: 'free' }, 'merged into none')
+    const seeded = await storage.createUser({ name: 'Ann', attributes: { plan: 'pro' } })
+    assert.deepStrictEqual((await storage.getUser(seeded.value.id))?.attributes, { plan: 'pro' }, 'attributes given at creation are stored')
   })
 
   storageCase('users: object_id makes create idempotent, also 20 at once', async (storage) => {
@@ -153,6 +158,8 @@ export function testFinStorage<S extends FinStorage> (name: string, factory: Fin
     const withUser = await storage.updateConversation(conversation.id, { user: { id: user.id, name: 'Jane Doe', attributes: { vip: true } } })
     assertLike(withUser?.conversation.user, { id: user.id, name: 'Jane Doe', attributes: { vip: true } })
     assertLike(await storage.getUser(user.id), { name: 'Jane Doe', attributes: { vip: true } })
+    const emailOnly = await storage.updateConversation(conversation.id, { user: { id: user.id, email: 'jd@example.com' } })
+    assertLike(emailOnly?.conversation.user, { name: 'Jane Doe', email: 'jd@example.com', attributes: { vip: true } }, 'a user patch changes only what it gives')
   })
 
   storageCase('messages: order, after_id, not found', async (storage) => {

@@ -58,14 +58,15 @@ export class FinWrites {
     return result.value
   }
 
-  /** Fin's create_conversation (the routes'); `input` is already sanitized (toNewMessage) and validated. */
-  async createConversation (input: NewConversation, options?: FinWriteOptions): Promise<CreatedConversation> {
+  /**
+   * Fin's create_conversation (the routes'); `input` is already sanitized (toNewMessage) and validated. Fin's own
+   * writes are not echoed back to it, and the host's write API has no createConversation: no sync here.
+   */
+  async createConversation (input: NewConversation): Promise<CreatedConversation> {
     const { storage, events, integration, attributeLimits } = this.#parts
     checkAttributes(input.attributes, attributeLimits, 'conversation')
-    // A new conversation has no id before the write: it is announced after it (two writes), when asked to.
     const { value, created } = await storage.createConversation(input)
     if (created) {
-      if (this.#notifies(options)) await this.#sync(value.conversation.id)
       events.emit('conversation.created', { integration, conversation: value.conversation, message: value.message })
       events.emit('message.created', { integration, message: value.message })
     }

@@ -44,3 +44,13 @@ t.test('SqliteOutbox lives in SqliteStorage\'s database and keeps entries across
   const tables = (reopened.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)
   t.ok(tables.includes('fin_outbox') && tables.includes('fin_users'), 'one database, both sets of tables')
 })
+
+t.test('SqliteOutbox options: a table prefix of letters, digits and "_"; a database or a path, not both', async (t) => {
+  const path = join(dir, 'options.db')
+  const prefixed = new SqliteOutbox({ path, tablePrefix: 'support_' })
+  t.teardown(() => prefixed.close())
+  t.ok(prefixed.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'support_outbox'").get(), 'its table takes the prefix')
+  t.throws(() => new SqliteOutbox({ path, tablePrefix: 'fin; DROP TABLE x; --' }), { code: 'FIN_ERR_OPTIONS', message: /tablePrefix/ })
+  t.throws(() => new SqliteOutbox({ path, database: prefixed.db }), { code: 'FIN_ERR_OPTIONS', message: /a `database` or a `path`/ }, 'both')
+  t.throws(() => new SqliteOutbox({}), { code: 'FIN_ERR_OPTIONS', message: /a `database` or a `path`/ }, 'neither')
+})

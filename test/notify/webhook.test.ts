@@ -70,13 +70,15 @@ t.test('a redirect is never followed: the webhook key reaches no other host; the
   const elsewhere = await FakeFin.start(t)
   const location = `${elsewhere.url}/steal`
   for (const status of [301, 302, 303, 307, 308]) fin.answer({ status, headers: { location } })
+  fin.answer({ status: 302 })
   const { app, events, logs } = await buildNotifyApp(t, fin, { retry: { baseDelay: 1, maxDelay: 2 } })
   await app.notifyFin('conv_1')
   await until(() => events['notify.sent'].length === 1, 'delivered once Fin stops redirecting')
   t.equal(elsewhere.received.length, 0, 'the other host received nothing')
-  t.equal(fin.received.length, 6, 'five redirected attempts, then the accepted one')
-  t.same(events['notify.retry'].map((e) => e.status), [301, 302, 303, 307, 308])
+  t.equal(fin.received.length, 7, 'six redirected attempts, then the accepted one')
+  t.same(events['notify.retry'].map((e) => e.status), [301, 302, 303, 307, 308, 302])
   t.match(events['notify.retry'][3], { error: `HTTP 307 redirect to ${location}, not followed` })
+  t.match(events['notify.retry'][5], { error: 'HTTP 302 redirect to (no Location), not followed' }, 'a redirect to nowhere says so')
   t.ok(logs.some((line) => line.includes('will retry') && line.includes(location)), 'logged with its Location')
 })
 
@@ -153,6 +155,7 @@ t.test('what the endpoint answers is logged and reported without the webhook key
   fin.answer(
     { status: 307, headers: { location: `https://elsewhere.example/steal?k=${WEBHOOK_KEY}` } },
     { status: 503, body: `bad key ${WEBHOOK_KEY} ${encodeURIComponent(WEBHOOK_KEY)}` },
+    { status: 502, body: '' },
     { status: 400, body: `x-webhook-key was ${WEBHOOK_KEY}${'.'.repeat(100_000)}` }
   )
   const { app, events, logs } = await buildNotifyApp(t, fin, { retry: { baseDelay: 1, maxDelay: 2 } })
@@ -162,6 +165,7 @@ t.test('what the endpoint answers is logged and reported without the webhook key
   t.same(reported, [
     'HTTP 307 redirect to https://elsewhere.example/steal?k=[webhook key], not followed',
     'HTTP 503: bad key [webhook key] [webhook key]',
+    'HTTP 502',
     `rejected by Fin: HTTP 400: x-webhook-key was [webhook key]${'.'.repeat(200 - 'x-webhook-key was [webhook key]'.length)}`
   ])
   t.notOk(logs.some((line) => line.includes(WEBHOOK_KEY)), 'no log line holds the key')

@@ -48,6 +48,54 @@ t.test('PostgreSQL', async (t) => {
     t.equal(pool.ending, false)
   })
 
+  t.test('an outbox made from a connection string closes its own pool; a pool passed in stays open', async (t) => {
+    const own = new PostgresOutbox({ connectionString: PG_URL, schema: schema('own_outbox') })
+    await own.request({ conversationId: 'conv_1', now: 0, window: 0 })
+    t.same(await own.counts(), { pending: 1, inflight: 0, failed: 0 })
+    await own.close()
+    t.equal(own.pool.ending, true)
+    const shared = new PostgresOutbox({ pool, schema: schema('shared_outbox') })
+    await shared.close()
+    t.equal(pool.ending, false)
+  })
+
+  t.test('bad options throw FIN_ERR_OPTIONS before any connection', async (t) => {
+    for (const Made of [PostgresStorage, PostgresOutbox]) {
+      t.throws(() => new Made({ pool, schema: 'Fin; DROP SCHEMA public' }), { code: 'FIN_ERR_OPTIONS', message: /schema must be lowercase/ }, `${Made.name}: a schema that is no identifier`)
+      t.throws(() => new Made({ pool, connectionString: PG_URL }), { code: 'FIN_ERR_OPTIONS', message: /a `pool` or a `connectionString`/ }, `${Made.name}: both`)
+      t.throws(() => new Made({}), { code: 'FIN_ERR_OPTIONS', message: /a `pool` or a `connectionString`/ }, `${Made.name}: neither`)
+    }
+  })
+
+  t.test('PostgreSQL unreachable: every call rejects with the connection error, and close() still ends the pool', async (t) => {
+    const unreachable = 'postgres://postgres@127.0.0.1:1/test'
+    const storage = new PostgresStorage({ connectionString: unreachable })
+    t.equal(storage.schema, 'fin', 'the default schema')
+    await t.rejects(storage.getUser('usr_1'), { code: 'ECONNREFUSED' })
+    await t.rejects(storage.createUser({ name: 'Jane' }), { code: 'ECONNREFUSED' })
+    await storage.close()
+    t.equal(storage.pool.ending, true)
+    const outbox = new PostgresOutbox({ connectionString: unreachable })
+    await t.rejects(outbox.request({ conversationId: 'conv_1', now: 0, window: 0 }), { code: 'ECONNREFUSED' })
+    await t.rejects(outbox.claim(0, 10, 1000), { code: 'ECONNREFUSED' })
+    await outbox.close()
+    t.equal(outbox.pool.ending, true)
+  })
+
+  t.test('a new conversation whose first message\'s object_id another message has: created; the object_id keeps its message', async (t) => {
+    const storage = new PostgresStorage({ pool, schema: schema('taken') })
+    await storage.upsertAgent(FIN_AGENT)
+    const user = (await storage.createUser({ name: 'Jane' })).value
+    const message = (objectId: string) => ({ author: { id: user.id, user_type: 'end_user' as const }, body: 'hi', visibility: 'public' as const, attachments: [], object_id: objectId })
+    const first = (await storage.createConversation({ object_id: 'c1', user_id: user.id, title: null, attributes: null, message: message('m1') })).value
+    const second = await storage.createConversation({ object_id: 'c2', user_id: user.id, title: null, attributes: null, message: message('m1') })
+    t.equal(second.created, true)
+    t.not(second.value.message.id, first.message.id, 'its own first message')
+    t.same((await storage.listMessages(second.value.conversation.id))!.map((m) => m.id), [second.value.message.id])
+    const retry = await storage.createMessage(first.conversation.id, { ...message('m1'), author: { id: FIN_AGENT.id, user_type: 'agent' } })
+    t.same(retry, { value: first.message, created: false }, 'm1 still names the first conversation\'s message')
+  })
+
   t.test('after_id on 100,000 messages is an index seek', async (t) => {
     const name = schema('big')
     const storage = new PostgresStorage({ pool, schema: name })

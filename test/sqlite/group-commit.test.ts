@@ -51,6 +51,23 @@ t.test('the same object_id twice in one group: one message, the second a retry',
   t.equal((await storage.listMessages(id))!.length, 2)
 })
 
+t.test('a group that cannot begin (another connection holds the write lock): each write refused with SQLITE_BUSY, none stored', async (t) => {
+  const path = file()
+  const storage = new SqliteStorage({ path, busyTimeout: 0 })
+  t.teardown(() => storage.close())
+  const id = await storedConversation(storage)
+  const other = new BetterSqlite3(path)
+  t.teardown(() => other.close())
+  other.exec('BEGIN IMMEDIATE')
+  const results = await Promise.allSettled([storage.createMessage(id, reply('a')), storage.createMessage(id, reply('b'))])
+  t.same(results.map((r) => r.status), ['rejected', 'rejected'])
+  for (const result of results) t.match((result as PromiseRejectedResult).reason, { code: 'SQLITE_BUSY' })
+  other.exec('ROLLBACK')
+  t.same((await storage.listMessages(id))!.map((m) => m.body), ['hi'], 'nothing of the group stored')
+  const retried = await Promise.all([storage.createMessage(id, reply('a')), storage.createMessage(id, reply('b'))])
+  t.same(retried.map((r) => r!.created), [true, true], 'the lock gone, the same writes succeed')
+})
+
 t.test('a write is answered only once committed: another connection already sees it', async (t) => {
   const path = file()
   const storage = new SqliteStorage({ path })

@@ -63,6 +63,8 @@ t.test('a database passed in stays open; tables can take a prefix', async (t) =>
   t.same(tables.filter((name) => name.startsWith('support_')), ['support_agents', 'support_conversations', 'support_messages', 'support_migrations', 'support_users'])
   t.ok(tables.includes('host_orders'))
   t.throws(() => new SqliteStorage({ database: db, tablePrefix: 'bad; DROP' }), { code: 'FIN_ERR_OPTIONS' })
+  t.throws(() => new SqliteStorage({ database: db, path: join(dir, 'other.db') }), { code: 'FIN_ERR_OPTIONS', message: /a `path` or a `database`/ }, 'both: which one?')
+  t.throws(() => new SqliteStorage({}), { code: 'FIN_ERR_OPTIONS', message: /a `path` or a `database`/ }, 'neither')
 })
 
 t.test('20 concurrent identical creates through the API make one record', async (t) => {

@@ -4,6 +4,7 @@ import { ManualClock, until } from '../fixtures/clock.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
 import { buildNotifyApp } from '../fixtures/notify-app.js'
 import { startOtel } from '../fixtures/otel.js'
+import { SqliteOutbox } from '../../lib/sqlite/index.js'
 
 t.test('fin.api.requests and fin.api.request.duration, by operation and status code', async (t) => {
   const otel = startOtel(t)
@@ -49,4 +50,17 @@ t.test('outbox backlog and the age of the oldest pending sync, observed at colle
   t.equal(after.backlog.failed, 1, 'conv_1 was rejected')
   t.equal(after.backlog.pending + after.backlog.inflight, 1, 'conv_2 still waits')
   t.same(after.age, [['default', 30]], 'the oldest is now conv_2')
+})
+
+t.test('an outbox that does not answer: the collection goes on without the backlog gauges', async (t) => {
+  const otel = startOtel(t)
+  const fin = await FakeFin.start(t)
+  const outbox = new SqliteOutbox({ path: ':memory:' })
+  const { app } = await buildNotifyApp(t, fin, { clock: new ManualClock(), outbox }, { prefix: '/fin' })
+  t.equal((await app.inject({ url: '/fin/agents', headers: { authorization: 'Bearer t-0123456789abcdef' } })).statusCode, 200)
+  await outbox.close() // its database gone
+  const collected = await otel.collect()
+  t.same(collected['fin.api.requests']!.map((p) => p.value), [1], 'the other metrics are collected')
+  t.same(collected['fin.outbox.backlog'] ?? [], [], 'no backlog reported: not a made-up zero')
+  t.same(collected['fin.outbox.oldest_pending_age'] ?? [], [])
 })

@@ -1,7 +1,9 @@
+import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import { MemoryOutbox, MemoryStorage } from '../../lib/index.js'
+import finHelpdesk, { MemoryOutbox, MemoryStorage, type FinOutbox } from '../../lib/index.js'
 import type { FinEventName } from '../../lib/events.js'
-import { buildApp, HUMAN_AGENT, seedConversation } from '../fixtures/app.js'
+import { SqliteOutbox } from '../../lib/sqlite/index.js'
+import { buildApp, FIN_AGENT, HUMAN_AGENT, seedConversation, storedConversation, TOKEN } from '../fixtures/app.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
 
 // The write API (app.fin.createMessage...): the one path of Fin's writes and the host's. Same events whoever wrote;
@@ -24,11 +26,11 @@ function normalized (value: unknown): unknown {
   })
 }
 
-async function withFin (t: Test, storage = new MemoryStorage()) {
+async function withFin (t: Test, storage = new MemoryStorage(), outbox: FinOutbox = new MemoryOutbox()) {
   const fin = await FakeFin.start(t)
   const built = await buildApp(t, {
     storage,
-    notify: { integrationId: 'int_1', webhookKey: 'hook-key', baseUrl: fin.url, coalesceWindow: 0, outbox: new MemoryOutbox() }
+    notify: { integrationId: 'int_1', webhookKey: 'hook-key', baseUrl: fin.url, coalesceWindow: 0, outbox }
   })
   return { fin, ...built }
 }
@@ -129,13 +131,69 @@ t.test('typing, notifyFin: false, and idempotent replies through the API', async
   await app.fin.handover(conversationId)
   t.same(handovers, [HUMAN_AGENT.id], 'handover() is one, as Fin\'s')
 
+  t.equal(await app.fin.typing(conversationId, { id: 'agent_omar', name: 'Omar', email: 'omar@example.com' }), true, 'an agent by its fields, not looked up')
+  const [, omar] = await fin.waitFor(2)
+  t.same(omar!.body.data.agent, { id: 'agent_omar', user_type: 'agent', name: 'Omar', email: 'omar@example.com' })
+  t.equal(await app.fin.typing(conversationId, 'agent_fin', { notifyFin: false }), false, 'notifyFin: false: not sent')
+
   const input = { object_id: 'reply-1', author: { id: HUMAN_AGENT.id, user_type: 'agent' as const }, body: 'once' }
   const first = await app.fin.createMessage(conversationId, input)
   const again = await app.fin.createMessage(conversationId, input)
   t.same(again, first, 'a repeat answers the first message')
-  const [, sync] = await fin.waitFor(2)
+  const [, , sync] = await fin.waitFor(3)
   t.same(sync!.body, { conversation_id: conversationId })
+  t.equal(fin.received.length, 3, 'nothing for the typing call with notifyFin: false')
   t.equal((await app.fin.storage.listMessages(conversationId))!.length, 2)
+})
+
+t.test('a sync that cannot be enqueued after the write: the write stands, the host gets 503 to retry, and the retry enqueues it', async (t) => {
+  // An outbox in another database than the storage's: it cannot join the write, so the sync is a second write.
+  const outbox = new SqliteOutbox({ path: ':memory:' })
+  t.teardown(() => outbox.close())
+  const { app, call, fin } = await withFin(t, new MemoryStorage(), outbox)
+  const { conversationId } = await seedConversation(call)
+  const queued: string[] = []
+  app.fin.events.on('notify.queued', ({ conversation_id: id }) => { queued.push(id) })
+  outbox.db.exec('CREATE TRIGGER outbox_down BEFORE INSERT ON fin_outbox BEGIN SELECT RAISE(ABORT, \'disk I/O error\'); END')
+  const input = { object_id: 'reply-1', author: { id: HUMAN_AGENT.id, user_type: 'agent' as const }, body: 'kept' }
+  await t.rejects(app.fin.createMessage(conversationId, input), { code: 'FIN_ERR_STORAGE_UNAVAILABLE', statusCode: 503, cause: { message: 'disk I/O error' } })
+  const stored = (await app.fin.storage.listMessages(conversationId))!.at(-1)!
+  t.equal(stored.body, 'kept', 'the message was written before the sync failed')
+  t.same(queued, [], 'and no sync announced')
+
+  outbox.db.exec('DROP TRIGGER outbox_down')
+  const again = await app.fin.createMessage(conversationId, input)
+  t.equal(again.id, stored.id, 'the retry answers the stored message')
+  t.same(queued, [conversationId], 'and enqueues the sync')
+  const [sync] = await fin.waitFor(1)
+  t.same(sync!.body, { conversation_id: conversationId })
+})
+
+t.test('fastify.fin writes through the integration it is told: its storage, its events, its Fin', async (t) => {
+  const fin = await FakeFin.start(t)
+  const [brandA, brandB] = [new MemoryStorage(), new MemoryStorage()]
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(finHelpdesk, { name: 'brand-a', prefix: '/a', tokens: [TOKEN], storage: brandA })
+  await app.register(finHelpdesk, { name: 'brand-b', prefix: '/b', tokens: [TOKEN], storage: brandB, notify: { integrationId: 'int_b', webhookKey: 'hook-key', baseUrl: fin.url, coalesceWindow: 0 } })
+  await app.ready()
+  const seen: string[] = []
+  for (const name of ['brand-a', 'brand-b']) {
+    app.fin.get(name).events.on('user.created', ({ integration }) => { seen.push(integration) })
+    app.fin.get(name).events.on('message.created', ({ integration }) => { seen.push(integration) })
+  }
+  const options = { integration: 'brand-b' }
+  const user = await app.fin.createUser({ name: 'Bea', object_id: 'bea' }, options)
+  await app.fin.updateUser(user.id, { attributes: { plan: 'pro' } }, options)
+  t.match(await brandB.getUser(user.id), { name: 'Bea', attributes: { plan: 'pro' } }, 'in brand B\'s storage')
+  t.equal(await brandA.getUser(user.id), null, 'not in the default integration\'s')
+  const conversationId = await storedConversation(brandB)
+  const message = await app.fin.createMessage(conversationId, { author: { id: FIN_AGENT.id, user_type: 'agent' }, body: 'from B' }, options)
+  t.equal((await brandB.listMessages(conversationId))!.at(-1)!.id, message.id)
+  t.equal(await app.fin.typing(conversationId, FIN_AGENT.id, options), true)
+  t.same(seen, ['brand-b', 'brand-b'], 'brand B\'s events')
+  const received = await fin.waitFor(2)
+  t.same(received.map((r) => r.path).sort(), ['/custom_helpdesk_conversation_event/int_b', '/custom_helpdesk_conversation_event/int_b'], 'brand B\'s Fin: the sync and the typing')
 })
 
 t.test('attribute limits are checked before the work: an update far over them is refused at once, nothing written', async (t) => {
@@ -161,3 +219,48 @@ function deep (levels: number): Record<string, unknown> {
   for (let i = 0; i < levels; i++) value = { a: value }
   return value
 }
+
+/** A host's own outbox (its entries kept here in a MemoryOutbox): the required methods, and `requestIn` if given. */
+function hostOutbox (requestIn?: FinOutbox['requestIn']): FinOutbox {
+  const kept = new MemoryOutbox()
+  return {
+    request: (entry) => kept.request(entry),
+    ...(requestIn === undefined ? {} : { requestIn }),
+    claim: (now, limit, lease) => kept.claim(now, limit, lease),
+    complete: (id, now, window) => kept.complete(id, now, window),
+    reschedule: (outcome) => kept.reschedule(outcome),
+    fail: (outcome) => kept.fail(outcome),
+    release: (ids, now) => kept.release(ids, now),
+    nextDueAt: () => kept.nextDueAt(),
+    counts: () => kept.counts(),
+    failures: () => kept.failures()
+  }
+}
+
+t.test('an outbox without requestIn: the sync is enqueued after the write; notifyFin in a transaction is refused', async (t) => {
+  const { app, call, fin } = await withFin(t, new MemoryStorage(), hostOutbox())
+  const { conversationId } = await seedConversation(call)
+  await app.fin.createMessage(conversationId, { author: { id: HUMAN_AGENT.id, user_type: 'agent' }, body: 'reply' })
+  const [sync] = await fin.waitFor(1)
+  t.same(sync!.body, { conversation_id: conversationId })
+  t.throws(() => app.notifyFin(conversationId, { transaction: {} }), { code: 'FIN_ERR_OPTIONS', message: /cannot join a transaction: it has no requestIn\(\)/ })
+})
+
+t.test('an outbox that writes asynchronously cannot join MemoryStorage\'s synchronous write: refused, nothing written', async (t) => {
+  // Says nothing of the transactions it joins (no joins()), so it is offered the write's: and answers a promise.
+  const offered: string[] = []
+  const { app, call, fin } = await withFin(t, new MemoryStorage(), hostOutbox(async (_transaction, entry) => {
+    offered.push(entry.conversationId)
+    throw new Error('the remote outbox is down')
+  }))
+  const { conversationId } = await seedConversation(call)
+  const before = (await app.fin.storage.listMessages(conversationId))!.length
+  await t.rejects(app.fin.createMessage(conversationId, { author: { id: HUMAN_AGENT.id, user_type: 'agent' }, body: 'reply' }), {
+    code: 'FIN_ERR_STORAGE_UNAVAILABLE', cause: { code: 'FIN_ERR_OPTIONS', message: /transactions are synchronous: its outbox must write synchronously/ }
+  })
+  t.same(offered, [conversationId], 'the outbox was asked, inside the write')
+  t.equal((await app.fin.storage.listMessages(conversationId))!.length, before, 'nothing written')
+  // Its rejection is handled: an unhandled one would fail this file.
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(fin.received.length, 0)
+})
