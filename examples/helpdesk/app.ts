@@ -1,9 +1,12 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import finHelpdesk, { type FinHelpdeskOptions, type FinOutbox, type FinStorage } from '../../lib/index.js'
 import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
+import { causeOf, ConfigError, maskUrl } from './config-errors.js'
 import { agentConsole } from './console.js'
+import { createPrivateDatabase } from './database-file.js'
 import { agentInbox } from './inbox/index.js'
+import { logRedisErrors } from './redis-log.js'
 import { logRequests } from './request-log.js'
 import type { HelpdeskTelemetry } from './telemetry.js'
 
@@ -81,7 +84,7 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     await app.register(telemetry.plugin)
     app.addHook('onClose', () => telemetry.shutdown())
   }
-  const { storage, outbox, redis } = config.backend === 'postgres' ? await postgresBackend(config) : sqliteBackend(config)
+  const { storage, outbox, redis } = config.backend === 'postgres' ? await postgresBackend(config, app.log) : sqliteBackend(config)
   // Added before the plugin, so it runs after it (onClose hooks run last-added first): the plugin drains its
   // notifications into the database, then the database closes.
   app.addHook('onClose', async () => {
@@ -93,6 +96,13 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
   if ((await storage.listAgents()).length === 0) {
     for (const agent of SEED_AGENTS) await storage.upsertAgent(agent)
     app.log.info({ agents: SEED_AGENTS.map((agent) => agent.id) }, 'seeded the agents')
+  }
+  // Before the plugins register: on this path the database (and Redis) are all there is to close.
+  const refused = await unknownAgentEmails(storage, config.agentPasswords)
+  if (refused !== undefined) {
+    await storage.close?.()
+    redis?.disconnect()
+    throw refused
   }
 
   await app.register(finHelpdesk, {
@@ -141,6 +151,14 @@ export function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
+/** AGENT_PASSWORDS naming no agent who signs in (a typo, or Fin's own agent) is refused, not ignored. */
+async function unknownAgentEmails (storage: FinStorage, passwords: ReadonlyMap<string, string>): Promise<ConfigError | undefined> {
+  const humans = (await storage.listAgents()).filter((agent) => agent.id !== SEED_AGENTS[0]!.id).map((agent) => agent.email.toLowerCase())
+  const unknown = [...passwords.keys()].filter((email) => !humans.includes(email))
+  if (unknown.length === 0) return undefined
+  return new ConfigError('AGENT_PASSWORDS', `no agent signs in as ${unknown.join(', ')} (the agents: ${humans.join(', ')})`)
+}
+
 interface Backend {
   storage: FinStorage
   outbox: FinOutbox
@@ -148,19 +166,27 @@ interface Backend {
 }
 
 function sqliteBackend (config: HelpdeskConfig): Backend {
+  createPrivateDatabase(config.dbPath)
   const storage = new SqliteStorage({ path: config.dbPath })
   return { storage, outbox: new SqliteOutbox({ database: storage.db }) }
 }
 
 /** Several instances as one helpdesk: PostgreSQL for data and the notify outbox, Redis for the rate limit. */
-async function postgresBackend (config: HelpdeskConfig): Promise<Backend & { redis: FinReplayRedis & { disconnect: () => void } }> {
+async function postgresBackend (config: HelpdeskConfig, log: FastifyBaseLogger): Promise<Backend & { redis: FinReplayRedis & { disconnect: () => void } }> {
   // Imported here, so that `npm start` (SQLite) needs neither driver.
   const { PostgresOutbox, PostgresStorage } = await import('../../lib/postgres/index.js')
   const { Redis } = await import('ioredis')
   const storage = new PostgresStorage({ connectionString: config.databaseUrl, schema: config.dbSchema })
-  await storage.ready()
+  try {
+    await storage.ready()
+  } catch (err) {
+    await storage.close()
+    // A start that cannot use its database: one line naming the variable, without the URL's password.
+    throw new ConfigError('DATABASE_URL', `cannot use ${maskUrl(config.databaseUrl)}: ${causeOf(err, config.databaseUrl)}`)
+  }
   // No offline queue: while Redis is down, limiter calls fail at once (and the limit fails open) instead of hanging.
   const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+  logRedisErrors(redis, log, config.redisUrl)
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 5000)
     redis.once('ready', () => { clearTimeout(timer); resolve() })

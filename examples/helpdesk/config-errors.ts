@@ -43,11 +43,50 @@ export function checkConfig (config: HelpdeskConfig): HelpdeskConfig {
   if (config.signingSecrets.some((secret) => short(secret))) {
     throw new ConfigError('FIN_SIGNING_SECRET', `signature.secrets must have at least ${MIN_SECRET_LENGTH} characters each`)
   }
-  const base = config.notify?.baseUrl
-  if (base !== undefined && !/^https:\/\/[^\s]+$/.test(base) && !LOOPBACK.test(base)) {
+  return config
+}
+
+/** FIN_BASE_URL as the plugin's notify.baseUrl takes it (checked even with notifications off). */
+export function checkFinBaseUrl (base: string): void {
+  if (!/^https?:\/\/\S+$/.test(base) || !URL.canParse(base)) throw new ConfigError('FIN_BASE_URL', 'notify.baseUrl must be an http(s) URL')
+  if (!base.startsWith('https://') && !LOOPBACK.test(base)) {
     throw new ConfigError('FIN_BASE_URL', 'notify.baseUrl must be https (the webhook key would travel in clear), or on a loopback host')
   }
-  return config
+}
+
+/** A URL fit to print: its password, if it has one, replaced by ***. */
+export function maskUrl (url: string): string {
+  if (!URL.canParse(url)) return url.replace(/\/\/[^@/]*@/, '//***@')
+  const parsed = new URL(url)
+  if (parsed.password === '') return url
+  parsed.password = '***'
+  return parsed.href
+}
+
+/** Why a connection failed, in a line without the URL's password (Node 20 wraps refused connections in an AggregateError with no message). */
+export function causeOf (err: unknown, url: string): string {
+  const error = err as Error & { code?: string, errors?: Error[] }
+  const cause = error.message || error.errors?.[0]?.message || error.code || String(err)
+  const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : ''
+  return password === '' ? cause : cause.split(password).join('***')
+}
+
+/** Why a listen failed, by the variable to change: HOST not an address of this machine, or PORT taken or privileged. */
+const LISTEN_ERRORS: Record<string, ['HOST' | 'PORT', string]> = {
+  ENOTFOUND: ['HOST', 'not an address of this machine'],
+  EAI_AGAIN: ['HOST', 'not an address of this machine'],
+  EADDRNOTAVAIL: ['HOST', 'not an address of this machine'],
+  EAFNOSUPPORT: ['HOST', 'an address family this machine does not have'],
+  EADDRINUSE: ['PORT', 'already in use'],
+  EACCES: ['PORT', 'needs privileges (use one above 1023)']
+}
+
+/** The one line for a failed listen; undefined for any other error (a real failure: its stack). */
+export function listenErrorLine (err: unknown, host: string, port: number): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  const known = typeof code === 'string' ? LISTEN_ERRORS[code] : undefined
+  if (known === undefined) return undefined
+  return `fin-helpdesk: ${known[0]}: cannot listen on ${host} port ${port}: ${known[1]} (${(err as Error).message})`
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FinHelpdeskOptions } from '../../lib/index.js'
-import { checkConfig } from './config-errors.js'
+import { checkConfig, checkFinBaseUrl } from './config-errors.js'
+import { readTrustProxy } from './trust-proxy.js'
 
 type FinNotifyOptions = NonNullable<FinHelpdeskOptions['notify']>
 type FinOAuthOptions = NonNullable<FinHelpdeskOptions['oauth']>
@@ -16,8 +17,11 @@ export interface HelpdeskConfig {
   notifyLease: number | undefined
   host: string
   port: number
-  /** TRUST_PROXY: behind a TLS-terminating proxy, trust its X-Forwarded-* headers (`true`, or its addresses/CIDRs): the
-   * inbox then sees https (its Secure cookie) and the limits see the client's IP. @default false */
+  /** LOG_LEVEL, one of pino's levels. @default 'info' */
+  logLevel: string
+  /** TRUST_PROXY: behind a TLS-terminating proxy, trust its X-Forwarded-* headers (`true`, or its addresses, CIDRs and
+   * proxy-addr's range names: trust-proxy.ts): the inbox then sees https (its Secure cookie) and the limits see the
+   * client's IP. @default false */
   trustProxy: boolean | string[]
   /** Bearer tokens Fin may use; generated when FIN_API_TOKEN is unset. */
   tokens: string[]
@@ -59,8 +63,9 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: Helpd
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     notifyLease: integer(env, 'FIN_NOTIFY_LEASE_MS', undefined, 100, 600_000),
     host: env.HOST ?? '127.0.0.1',
-    trustProxy: env.TRUST_PROXY === undefined || env.TRUST_PROXY === '' || env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : list(env.TRUST_PROXY),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
     port: integer(env, 'PORT', 3000, 0, 65535)!,
+    logLevel: readLogLevel(env),
     tokens,
     tokenGenerated,
     dbPath: env.FIN_DB_PATH ?? './data/helpdesk.db',
@@ -84,6 +89,16 @@ function readAgentPasswords (env: NodeJS.ProcessEnv): Map<string, string> {
     if (password.length < 8) throw new Error(`AGENT_PASSWORDS: the password of ${pair.slice(0, colon)} must have 8 characters or more`)
     return [pair.slice(0, colon).toLowerCase(), password]
   }))
+}
+
+/** pino's levels: any other word made pino throw, with its stack, as the app was built. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function readLogLevel (env: NodeJS.ProcessEnv): string {
+  const level = (env.LOG_LEVEL ?? '').trim().toLowerCase()
+  if (level === '') return 'info'
+  if (!LOG_LEVELS.includes(level)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${env.LOG_LEVEL}"`)
+  return level
 }
 
 function readSessionSecret (env: NodeJS.ProcessEnv): string | undefined {
@@ -111,14 +126,17 @@ function readOAuth (env: NodeJS.ProcessEnv): HelpdeskConfig['oauth'] {
   return signingSecret === undefined || signingSecret === '' ? { clients, tokenTtl } : { clients, tokenTtl, signingSecret }
 }
 
+/** FIN_REGION and FIN_BASE_URL are checked whenever set, notifications on or off: a typo waits for no later day. */
 function readNotify (env: NodeJS.ProcessEnv): HelpdeskConfig['notify'] {
+  const region = env.FIN_REGION || 'us'
+  if (region !== 'us' && region !== 'eu' && region !== 'au') throw new Error(`FIN_REGION must be us, eu or au, not "${region}"`)
+  const baseUrl = env.FIN_BASE_URL || undefined
+  if (baseUrl !== undefined) checkFinBaseUrl(baseUrl)
   const integrationId = env.FIN_INTEGRATION_ID ?? ''
   const webhookKey = env.FIN_WEBHOOK_KEY ?? ''
   if (integrationId === '' && webhookKey === '') return undefined
   if (integrationId === '' || webhookKey === '') throw new Error('set both FIN_INTEGRATION_ID and FIN_WEBHOOK_KEY to notify Fin, or neither')
-  const region = env.FIN_REGION ?? 'us'
-  if (region !== 'us' && region !== 'eu' && region !== 'au') throw new Error(`FIN_REGION must be us, eu or au, not "${region}"`)
-  return { integrationId, webhookKey, region, baseUrl: env.FIN_BASE_URL || undefined }
+  return { integrationId, webhookKey, region, baseUrl }
 }
 
 function integer (env: NodeJS.ProcessEnv, name: string, fallback: number | undefined, min: number, max: number): number | undefined {

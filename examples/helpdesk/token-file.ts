@@ -32,11 +32,12 @@ export function keptToken (file: string, generated: string): string {
 }
 
 /**
- * The configuration with each generated token replaced by the one kept beside the database (SQLite only: instances
- * on PostgreSQL share no folder, so there a token is set in the environment or changes on every start).
+ * The configuration with each generated token replaced by the one kept beside the database (a SQLite file only:
+ * instances on PostgreSQL share no folder, so there a token is set in the environment or changes on every start).
  */
 export function keepGeneratedTokens (config: HelpdeskConfig): { config: HelpdeskConfig, kept: { fin?: string, console?: string } } {
-  if (config.backend !== 'sqlite') return { config, kept: {} }
+  // An in-memory database has no folder: its tokens would land in the working directory, outliving the data.
+  if (config.backend !== 'sqlite' || config.dbPath === ':memory:') return { config, kept: {} }
   const files = tokenFiles(config.dbPath)
   const kept: { fin?: string, console?: string } = {}
   let { tokens, consoleToken } = config

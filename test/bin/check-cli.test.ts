@@ -118,6 +118,20 @@ t.test('a refused token: one line naming it, exit 2', async (t) => {
   t.equal(unsigned.stderr, `fin-helpdesk-check: nothing checked: ${signed.base}/agents refuses the token (or their signature: check --signing-secret): HTTP 401\n`)
 })
 
+t.test('no --signing-secret, and the 401 speaks of a signature: the line asks for --signing-secret, not another token', async (t) => {
+  const signed = await exampleHelpdesk(t, { FIN_SIGNING_SECRET: 'sign-0123456789-0123456789abcdef' })
+  const res = await cli(['--url', signed.base, '--token', 'tok-Example-0123456789abcdef'])
+  t.equal(res.code, 2)
+  t.equal(res.stderr, `fin-helpdesk-check: nothing checked: ${signed.base}/agents answers HTTP 401 about a signature: the helpdesk seems to want signed requests; give --signing-secret\n`)
+  // Any helpdesk's words, in any case; a 401 that says nothing of signatures is still the token's.
+  const other = Fastify()
+  other.get('/api/fin/agents', async (request, reply) => reply.code(401).send(request.headers.authorization === 'Bearer unsigned-0123456789abcdef' ? 'Missing X-Hub-SIGNATURE header' : { error: 'bad token' }))
+  t.teardown(() => other.close())
+  const base = `${await other.listen({ host: '127.0.0.1', port: 0 })}/api/fin`
+  t.match((await cli(['--url', base, '--token', 'unsigned-0123456789abcdef'])).stderr, /answers HTTP 401 about a signature: the helpdesk seems to want signed requests; give --signing-secret\n$/)
+  t.equal((await cli(['--url', base, '--token', 'other-token-0123456789'])).stderr, `fin-helpdesk-check: nothing checked: ${base}/agents refuses the token: HTTP 401\n`)
+})
+
 t.test('--token-url: the token endpoint is asked first; refused, the run stops in one line', async (t) => {
   const asked: string[] = []
   const oauth = Fastify()

@@ -1,13 +1,18 @@
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { tsLoader } from '../fixtures/spawn.js'
+import { refusingOrigin } from '../fixtures/refusing-server.js'
+import { startHelpdesk, tsLoader } from '../fixtures/spawn.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Starts examples/helpdesk/server.ts as `npm start` would; resolves with its exit code and output once it exits. */
-function start (env: Record<string, string>): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, [...tsLoader(), 'examples/helpdesk/server.ts'], {
+function start (env: Record<string, string>, args: string[] = []): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, [...tsLoader(), 'examples/helpdesk/server.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', FIN_DB_PATH: ':memory:', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -29,4 +34,39 @@ t.test('a configuration mistake stops the example with one line on stderr and ex
   t.same(token, { code: 1, stdout: '', stderr: 'fin-helpdesk: FIN_API_TOKEN: tokens must have at least 16 characters each\n' })
   t.same(clients, { code: 1, stdout: '', stderr: 'fin-helpdesk: FIN_OAUTH_CLIENTS must be comma-separated client_id:client_secret pairs\n' })
   t.same(duplicate, { code: 1, stdout: '', stderr: 'fin-helpdesk: FIN_OAUTH_CLIENTS: oauth client fin is listed twice\n' })
+})
+
+t.test('what crashed with a stack (pino, proxy-addr, listen, pg) stops the start in one line, exit 1, no secret', async (t) => {
+  const quiet = { LOG_LEVEL: 'warn' }
+  const db = new URL(await refusingOrigin(t))
+  const [level, proxy, host, postgres] = await Promise.all([
+    start({ LOG_LEVEL: 'verbose' }),
+    start({ TRUST_PROXY: 'maybe' }),
+    start({ ...quiet, HOST: '999.1.1.1' }),
+    start({ ...quiet, DATABASE_URL: `postgres://fin:s3cret-pass@127.0.0.1:${db.port}/helpdesk` }, ['--postgres'])
+  ])
+  t.same(level, { code: 1, stdout: '', stderr: 'fin-helpdesk: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "verbose"\n' })
+  t.match(proxy, { code: 1, stdout: '', stderr: /^fin-helpdesk: TRUST_PROXY: "maybe" is not an IP address[^\n]+\n$/ })
+  // ENOTFOUND, or EAI_AGAIN where the resolver asks a DNS server that cannot be reached: the same line either way.
+  t.match(host, { code: 1, stdout: '', stderr: /^fin-helpdesk: HOST: cannot listen on 999\.1\.1\.1 port 0: not an address of this machine \(getaddrinfo E[A-Z_]+ 999\.1\.1\.1\)\n$/ })
+  t.match(postgres, { code: 1, stdout: '', stderr: new RegExp(`^fin-helpdesk: DATABASE_URL: cannot use postgres://fin:\\*\\*\\*@127\\.0\\.0\\.1:${db.port}/helpdesk: [^\\n]+\\n$`) })
+  t.notMatch(postgres.stderr, /s3cret/, 'no password')
+})
+
+t.test('PORT in use: one line, exit 1; the passwords generated at that start were never printed, so the next start generates them again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fin-listen-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const port = (taken.address() as { port: number }).port
+  const env = { FIN_DB_PATH: join(dir, 'helpdesk.db'), LOG_LEVEL: 'warn' }
+  t.same(await start({ ...env, PORT: String(port) }), {
+    code: 1, stdout: '', stderr: `fin-helpdesk: PORT: cannot listen on 127.0.0.1 port ${port}: already in use (listen EADDRINUSE: address already in use 127.0.0.1:${port})\n`
+  })
+  const again = await startHelpdesk(t, env)
+  t.match(again.output(), /sarah@helpdesk\.example {3}password: \S{20,} {3}\(generated once/, 'Sarah\'s password, printed now')
+  t.match(again.output(), /omar@helpdesk\.example {3}password: \S{20,} {3}\(generated once/)
+  again.child.kill('SIGTERM')
+  t.equal(await again.exited, 0)
 })

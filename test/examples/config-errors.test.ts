@@ -1,9 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Fastify from 'fastify'
 import t from 'tap'
+import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
-import { ConfigError, configErrorLine, MIN_SECRET_LENGTH } from '../../examples/helpdesk/config-errors.js'
+import { causeOf, ConfigError, configErrorLine, listenErrorLine, maskUrl, MIN_SECRET_LENGTH } from '../../examples/helpdesk/config-errors.js'
 import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
 import { FinOptionsError } from '../../lib/errors.js'
+import { refusingOrigin } from '../fixtures/refusing-server.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'fin-config-errors-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
 const LONG = 'long-enough-0123456789'
 const NOTIFY = { FIN_INTEGRATION_ID: 'int_1', FIN_WEBHOOK_KEY: 'hook-key-0123456789' }
@@ -71,4 +79,79 @@ t.test('anything else is no configuration mistake: it keeps its stack', async (t
   t.equal(configErrorLine(new Error('disk I/O error')), undefined)
   t.equal(configErrorLine(undefined), undefined)
   t.equal(configErrorLine(new FinOptionsError('oauth client fin is listed twice')), 'fin-helpdesk: Invalid fastify-fin-helpdesk options: oauth client fin is listed twice')
+})
+
+/** The line npm start prints for what readConfig throws. */
+function lineOf (env: Record<string, string>): string | undefined {
+  try {
+    readConfig(env)
+    return undefined
+  } catch (err) {
+    return configErrorLine(err, true)
+  }
+}
+
+t.test('LOG_LEVEL and TRUST_PROXY: refused in one line where pino and proxy-addr threw with a stack', async (t) => {
+  t.equal(lineOf({ LOG_LEVEL: 'verbose' }), 'fin-helpdesk: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "verbose"')
+  t.equal(readConfig({ LOG_LEVEL: 'DEBUG' }).logLevel, 'debug', 'any case')
+  t.equal(readConfig({}).logLevel, 'info')
+  const rule = 'is not an IP address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; use those, comma-separated, or true or false'
+  t.equal(lineOf({ TRUST_PROXY: 'maybe' }), `fin-helpdesk: TRUST_PROXY: "maybe" ${rule}`)
+  for (const bad of ['10.0.0.1,proxy.internal', '1', '10.0.0.0/33', '10.0.0.0/0', '::1/129', '10.0.0.0/255.0.255.0', '10.0.0.0/0.0.0.0', '2001:db8::/ffff::', '999.1.1.1']) {
+    t.match(lineOf({ TRUST_PROXY: bad }), /^fin-helpdesk: TRUST_PROXY: "[^"]+" is not an IP address/, bad)
+  }
+  t.equal(readConfig({ TRUST_PROXY: 'TRUE' }).trustProxy, true, 'TRUE is true')
+  t.equal(readConfig({ TRUST_PROXY: ' False ' }).trustProxy, false)
+  const good = '127.0.0.1, 10.0.0.0/8, 192.168.1.0/255.255.255.0, ::1, fd00::/8, ::ffff:10.0.0.1, Loopback, linklocal, uniquelocal'
+  const list = readConfig({ TRUST_PROXY: good }).trustProxy as string[]
+  t.equal(list.length, 9, 'what proxy-addr accepts')
+  // Fastify compiles the list with proxy-addr when the app is made: it throws on anything it refuses.
+  t.doesNotThrow(() => Fastify({ trustProxy: list }))
+})
+
+t.test('FIN_REGION and FIN_BASE_URL are checked whenever set, notifications off too', async (t) => {
+  t.equal(lineOf({ FIN_REGION: 'mars' }), 'fin-helpdesk: FIN_REGION must be us, eu or au, not "mars"')
+  t.equal(lineOf({ FIN_BASE_URL: 'fin.example.com/hooks' }), 'fin-helpdesk: FIN_BASE_URL: notify.baseUrl must be an http(s) URL')
+  t.equal(lineOf({ FIN_BASE_URL: 'https://' }), 'fin-helpdesk: FIN_BASE_URL: notify.baseUrl must be an http(s) URL')
+  t.equal(lineOf({ FIN_BASE_URL: 'http://fin.example.com' }), 'fin-helpdesk: FIN_BASE_URL: notify.baseUrl must be https (the webhook key would travel in clear), or on a loopback host')
+  t.equal(readConfig({ FIN_REGION: 'eu', FIN_BASE_URL: 'https://fin.example.com' }).notify, undefined, 'valid, and off')
+})
+
+t.test('a failed listen names HOST or PORT; other errors keep their stack', async (t) => {
+  const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND 999.1.1.1'), { code: 'ENOTFOUND' })
+  t.equal(listenErrorLine(notFound, '999.1.1.1', 3000), 'fin-helpdesk: HOST: cannot listen on 999.1.1.1 port 3000: not an address of this machine (getaddrinfo ENOTFOUND 999.1.1.1)')
+  const inUse = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:3000'), { code: 'EADDRINUSE' })
+  t.equal(listenErrorLine(inUse, '127.0.0.1', 3000), 'fin-helpdesk: PORT: cannot listen on 127.0.0.1 port 3000: already in use (listen EADDRINUSE: address already in use 127.0.0.1:3000)')
+  t.equal(listenErrorLine(Object.assign(new Error('x'), { code: 'ENOMEM' }), '127.0.0.1', 3000), undefined)
+  t.equal(listenErrorLine(new Error('x'), '127.0.0.1', 3000), undefined)
+})
+
+t.test('AGENT_PASSWORDS naming no agent who signs in stops the start, before anything registers', async (t) => {
+  for (const [email, line] of [
+    ['nobody@helpdesk.example', 'no agent signs in as nobody@helpdesk.example (the agents: sarah@helpdesk.example, omar@helpdesk.example)'],
+    ['fin@helpdesk.example', 'no agent signs in as fin@helpdesk.example (the agents: sarah@helpdesk.example, omar@helpdesk.example)']
+  ] as const) {
+    const config = readConfig({ FIN_DB_PATH: join(dir, `agents-${email}.db`), AGENT_PASSWORDS: `Sarah@helpdesk.example:sarah-password,${email}:password-123` })
+    const err = await buildHelpdesk(config, false).then(() => undefined, (e: unknown) => e)
+    t.equal(configErrorLine(err), `fin-helpdesk: AGENT_PASSWORDS: ${line}`, email)
+  }
+})
+
+t.test('an unusable DATABASE_URL (--postgres): one line naming it and the cause, no password', async (t) => {
+  const port = new URL(await refusingOrigin(t)).port
+  const url = `postgres://fin:s3cret-pass@127.0.0.1:${port}/helpdesk`
+  const err = await buildHelpdesk(readConfig({ DATABASE_URL: url }, 'postgres'), false).then(() => undefined, (e: unknown) => e)
+  const line = configErrorLine(err)
+  t.match(line, new RegExp(`^fin-helpdesk: DATABASE_URL: cannot use postgres://fin:\\*\\*\\*@127\\.0\\.0\\.1:${port}/helpdesk: \\S`))
+  t.notMatch(line, /s3cret/)
+  t.equal(line?.includes('\n'), false, 'one line')
+})
+
+t.test('what may be printed of a URL and of a connection error: never its password', async (t) => {
+  t.equal(maskUrl('redis://:pw-0123@redis.internal:6379'), 'redis://:***@redis.internal:6379')
+  t.equal(maskUrl('postgres://fin:pw@db/x'), 'postgres://fin:***@db/x')
+  t.equal(maskUrl('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379', 'nothing to mask: as given')
+  t.equal(maskUrl('not a url //user:pw@host'), 'not a url //***@host')
+  t.equal(causeOf(new Error('auth failed for pw-0123'), 'redis://:pw-0123@r'), 'auth failed for ***')
+  t.equal(causeOf(Object.assign(new AggregateError([new Error('connect ECONNREFUSED ::1:6379')]), { code: 'ECONNREFUSED' }), 'redis://r'), 'connect ECONNREFUSED ::1:6379', 'Node 20\'s AggregateError: its first error')
 })

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { signFinRequest } from '../../lib/simulator/index.js'
 import { SqliteStorage } from '../../lib/sqlite/index.js'
+import { havePostgres, PG_URL, testPool } from '../fixtures/services.js'
 import { startHelpdesk } from '../fixtures/spawn.js'
 
 const run = promisify(execFile)
@@ -60,11 +62,14 @@ function shell (env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...rest, ...env }
 }
 
-t.test('the README walkthrough, as written: the URL from the banner, the generated tokens from data/, up to the handover and an agent\'s reply', async (t) => {
-  // The newcomer's folder: `npm start | tee helpdesk.log` there, with the database (and the tokens) in data/.
+t.test('the README walkthrough, as written, in bash: the URL and the generated tokens\' files from the banner, up to the handover and an agent\'s reply', async (t) => {
+  // The newcomer's folder: `npm start | tee helpdesk.log` there, with FIN_DB_PATH elsewhere than data/ (the tokens
+  // beside it): the walkthrough reads them from where the banner says they are.
   const work = join(dir, 'newcomer')
-  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(work, 'data', 'helpdesk.db') })
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'elsewhere', 'helpdesk.db') })
+  mkdirSync(work)
   writeFileSync(join(work, 'helpdesk.log'), helpdesk.output())
+  t.notOk(existsSync(join(work, 'data')), 'no data/ where the walkthrough runs')
   const { stdout, stderr } = await run('bash', ['-c', walkthrough()], { cwd: work, env: shell() })
   t.equal(stderr, '', 'nothing went wrong')
   const lines = stdout.trim().split('\n')
@@ -78,6 +83,14 @@ t.test('the README walkthrough, as written: the URL from the banner, the generat
   t.ok(wrong, 'a wrong token stops the walkthrough with an error exit')
   t.equal(wrong?.stderr, 'got 401: is FIN_API_TOKEN the one the server printed?\n', 'one line that says why, no stack trace')
   t.equal(wrong?.stdout, '')
+
+  // Tokens set for npm start are not printed, nor kept: without them in this shell, one line says what to do.
+  const unkept = join(dir, 'tokens-from-env')
+  mkdirSync(unkept)
+  writeFileSync(join(unkept, 'helpdesk.log'), helpdesk.output().replace(/Bearer token: .*\n/, 'Bearer token: from FIN_API_TOKEN (not printed)\n'))
+  const missing = await run('bash', ['-c', walkthrough()], { cwd: unkept, env: shell() }).then(() => undefined, (err: { stdout: string, stderr: string }) => err)
+  t.equal(missing?.stderr, 'helpdesk.log names no fin-api-token file: export FIN_API_TOKEN here, as you set it for npm start\n')
+  t.equal(missing?.stdout, '')
   helpdesk.child.kill('SIGTERM')
   t.equal(await helpdesk.exited, 0)
 })
@@ -159,4 +172,27 @@ t.test('from env: the OAuth token endpoint at /api/fin/oauth/token, and signatur
   t.same(JSON.parse(agents).map((a: { id: string }) => a.id), ['agent_fin', 'agent_sarah', 'agent_omar'], 'the printed curl signs, and works as printed')
   helpdesk.child.kill('SIGTERM')
   t.equal(await helpdesk.exited, 0)
+})
+
+t.test('start:postgres with Redis unreachable: the banner says the limit fails open; Redis errors are JSON log lines, once each, no password', async (t) => {
+  if (!await havePostgres(t)) return
+  const { schema } = testPool(t)
+  // A "Redis" that resets every connection: ioredis emits an error at each of its retries.
+  const sockets = new Set<Socket>()
+  const redis = createServer((socket) => { sockets.add(socket); socket.on('error', () => {}); socket.resetAndDestroy() })
+  await new Promise<void>((resolve) => redis.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { for (const socket of sockets) socket.destroy(); redis.close(() => resolve()) }))
+  const port = (redis.address() as { port: number }).port
+  const env = { DATABASE_URL: PG_URL, FIN_DB_SCHEMA: schema('redis_down'), REDIS_URL: `redis://:redis-pass-0123@127.0.0.1:${port}` }
+  const helpdesk = await startHelpdesk(t, { ...env, FIN_API_TOKEN: 'fin-token-0123456789abcdef', CONSOLE_TOKEN: 'console-0123456789abcdef' }, ['--postgres'])
+  t.match(helpdesk.output(), `rate limit in redis://:***@127.0.0.1:${port} (shared by the instances; it fails open, unlimited, while Redis is unreachable)`)
+  t.equal((await fetch(`${helpdesk.base}/agents`, { headers: { authorization: 'Bearer fin-token-0123456789abcdef' } })).status, 200, 'served, unlimited')
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0)
+  const output = helpdesk.output()
+  t.notMatch(output, /\[ioredis\]/, 'no "[ioredis] Unhandled error event"')
+  t.notMatch(output, /redis-pass-0123/, 'no password')
+  const warnings = output.split('\n').filter((line) => line.startsWith('{') && line.includes('Redis unreachable')).map((line) => JSON.parse(line) as { error: string })
+  t.ok(warnings.length >= 1, 'logged')
+  t.equal(new Set(warnings.map((w) => w.error)).size, warnings.length, `each distinct error once, though ioredis retried all along: ${warnings.map((w) => w.error).join('; ')}`)
 })

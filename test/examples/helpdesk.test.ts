@@ -15,6 +15,7 @@ t.test('configuration from env, with clear errors', async (t) => {
     host: '0.0.0.0',
     trustProxy: ['10.0.0.1', '10.0.1.0/24'],
     port: 8080,
+    logLevel: 'info',
     tokens: ['token-a-0123456789', 'token-b-0123456789'],
     tokenGenerated: false,
     dbPath: '/x/y.db',

@@ -81,9 +81,11 @@ t.test('sign-in: email and password; a session cookie that is HttpOnly, SameSite
 t.test('outside loopback the cookie is Secure; a short INBOX_SESSION_TTL expires', async (t) => {
   const app = await buildHelpdesk(readConfig(env('secure.db', { HOST: '0.0.0.0', INBOX_SESSION_TTL: '1' })), false)
   t.teardown(() => app.close())
-  // Secure cookies are only sent over HTTPS: a plain-HTTP sign-in is refused, saying why.
-  const plain = await app.inject({ method: 'POST', url: '/inbox/session', payload: SARAH })
-  t.match(plain.json(), { statusCode: 400, code: 'FIN_ERR_BAD_REQUEST', message: /^Sign-in needs HTTPS here/ })
+  // Secure cookies are only sent over HTTPS: a plain-HTTP sign-in is refused, saying why: where the helpdesk listens,
+  // not where the request came from (here 127.0.0.1, which "or from 127.0.0.1" used to suggest was fine).
+  const plain = await app.inject({ method: 'POST', url: '/inbox/session', payload: SARAH, remoteAddress: '127.0.0.1' })
+  t.match(plain.json(), { statusCode: 400, code: 'FIN_ERR_BAD_REQUEST' })
+  t.equal(plain.json().message, 'Sign-in needs HTTPS: HOST is not loopback, so the session cookie is Secure; serve the helpdesk behind a TLS proxy with TRUST_PROXY set, or set HOST=127.0.0.1')
   t.equal(plain.headers['set-cookie'], undefined, 'no cookie over plain HTTP')
   const local = await buildHelpdesk(readConfig(env('ttl.db', { INBOX_SESSION_TTL: '1' })), false)
   t.teardown(() => local.close())
@@ -135,6 +137,17 @@ t.test('sessions live in the helpdesk\'s database: another instance honours them
   t.throws(() => readConfig({ INBOX_SESSION_SECRET: 'short' }), /32 characters/)
 })
 
+t.test('without INBOX_SESSION_SECRET each instance signs with its own secret: a sign-in on one is 401 on another (README: Several instances)', async (t) => {
+  const config = readConfig(env('unshared.db'))
+  const one = await buildHelpdesk(config, false)
+  t.teardown(() => one.close())
+  const two = await buildHelpdesk(config, false)
+  t.teardown(() => two.close())
+  const headers = await signIn(one)
+  t.equal((await one.inject({ url: '/inbox/api/me', headers })).statusCode, 200)
+  t.equal((await two.inject({ url: '/inbox/api/me', headers })).statusCode, 401, 'the same database, another secret')
+})
+
 t.test('without AGENT_PASSWORDS: generated once per agent, printed by npm start, kept across restarts', async (t) => {
   const config = readConfig({ FIN_API_TOKEN: 'fin-token-0123456789abcdef', FIN_DB_PATH: join(dir, 'generated.db') })
   let app = await buildHelpdesk(config, false)
@@ -145,9 +158,29 @@ t.test('without AGENT_PASSWORDS: generated once per agent, printed by npm start,
   app = await buildHelpdesk(config, false)
   t.teardown(() => app.close())
   t.same(app.inbox.generatedPasswords, [], 'not again')
+  t.same(app.inbox.keptPasswords, ['sarah@helpdesk.example', 'omar@helpdesk.example'], 'each keeps the one printed at first start (the banner says so)')
   t.equal((await app.inject({ method: 'POST', url: '/inbox/session', payload: generated[1] })).json().agent.id, 'agent_omar')
   t.throws(() => readConfig({ AGENT_PASSWORDS: 'sarah@helpdesk.example' }), /email:password pairs/)
   t.throws(() => readConfig({ AGENT_PASSWORDS: 'sarah@helpdesk.example:short' }), /8 characters/)
+})
+
+t.test('AGENT_PASSWORDS as the README has it: sets the listed agents\' passwords at this start; the others keep theirs; kept after', async (t) => {
+  const db = { FIN_API_TOKEN: 'fin-token-0123456789abcdef', FIN_DB_PATH: join(dir, 'given.db') }
+  const omar = { email: OMAR.email, password: 'omar-first-password' }
+  const start = async (passwords: string) => {
+    const app = await buildHelpdesk(readConfig({ ...db, AGENT_PASSWORDS: passwords }), false)
+    t.teardown(() => app.close())
+    return app
+  }
+  const signsIn = async (app: App, who: { email: string, password: string }) => (await app.inject({ method: 'POST', url: '/inbox/session', payload: who })).statusCode
+  const first = await start(`${SARAH.email}:${SARAH.password},${omar.email}:${omar.password}`)
+  await first.close()
+  const second = await start(`${SARAH.email}:sarah-new-password`)
+  t.same(second.inbox.keptPasswords, [OMAR.email], 'Omar, not listed, keeps his')
+  t.same([await signsIn(second, { ...SARAH, password: 'sarah-new-password' }), await signsIn(second, SARAH), await signsIn(second, omar)], [200, 401, 200])
+  await second.close()
+  const third = await start('')
+  t.equal(await signsIn(third, { ...SARAH, password: 'sarah-new-password' }), 200, 'kept after, AGENT_PASSWORDS unset')
 })
 
 t.test('failed sign-ins are limited per account and per IP; a right password waits too', async (t) => {
@@ -255,6 +288,9 @@ t.test('one URL serves the page, with CSP, nosniff and no referrer; the folder i
   t.equal(page.headers['x-frame-options'], 'DENY')
   t.match(page.body, /<script type="module" src="\/inbox\/assets\/js\/inbox\.js">/)
   t.equal((await app.inject({ url: '/inbox/assets/index.html' })).statusCode, 404, 'not also at /inbox/assets/index.html')
+  const slash = await app.inject({ url: '/inbox/' })
+  t.equal(slash.statusCode, 302, '/inbox/ (a trailing slash) is no 404')
+  t.equal(slash.headers.location, '/inbox', 'it leads to the page')
   const script = await app.inject({ url: '/inbox/assets/js/inbox.js' })
   t.equal(script.statusCode, 200)
   t.equal(script.headers['x-content-type-options'], 'nosniff')

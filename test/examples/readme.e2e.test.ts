@@ -9,13 +9,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 t.test('the README registration example runs as written, against the built package', async (t) => {
   t.ok(existsSync(join(ROOT, 'dist/lib/index.js')), 'dist/ is built (npm ci and npm test build it)')
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const example = /## Use\n\n```js\n([\s\S]*?)```/.exec(readme)?.[1]
+  const example = /## Use\n\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1]
   t.ok(example, 'the README has the example')
   t.match(example, "from 'fastify-fin-helpdesk'", 'it imports the package by name')
   // Inside the package folder, so `fastify-fin-helpdesk` resolves to this package (self-reference via "exports").
   const dir = join(ROOT, '.tap', 'readme-example')
   mkdirSync(dir, { recursive: true })
-  const file = join(dir, 'server.mjs')
+  // The file name the README gives it: .mjs, for its import and top-level await.
+  const file = join(dir, 'app.mjs')
   writeFileSync(file, example!)
 
   const child = spawn(process.execPath, [file], { env: { ...process.env, FIN_API_TOKEN: 'readme-token-0123456789abcdef', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })

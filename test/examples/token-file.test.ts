@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
+import { createPrivateDatabase } from '../../examples/helpdesk/database-file.js'
 import { keepGeneratedTokens, keptToken, tokenFiles } from '../../examples/helpdesk/token-file.js'
 
 // `npm start` keeps a generated token beside the database (mode 0600) and reads it back on the next start.
@@ -47,4 +49,26 @@ t.test('generated Fin and console tokens survive a restart; tokens from the envi
   const postgres = keepGeneratedTokens(readConfig({ FIN_DB_PATH: join(dir, 'pg', 'x.db') }, 'postgres'))
   t.same(postgres.kept, {}, 'on PostgreSQL nothing is kept: the banner says the token changes')
   t.notOk(existsSync(join(dir, 'pg')))
+
+  // FIN_DB_PATH=:memory: has no folder: the tokens were written into the working directory.
+  const cwd = process.cwd()
+  process.chdir(dir)
+  t.teardown(() => process.chdir(cwd))
+  t.same(keepGeneratedTokens(readConfig({ FIN_DB_PATH: ':memory:' })).kept, {}, 'in memory: nothing kept')
+  t.notOk(existsSync(join(dir, 'fin-api-token')) || existsSync(join(dir, 'console-token')), 'nothing written where it runs')
+})
+
+t.test('the SQLite file (password hashes, sessions) is created 0600 like the tokens, and SQLite gives its -wal and -shm the same', async (t) => {
+  const umask = process.umask(0o022)
+  t.teardown(() => process.umask(umask))
+  const dbPath = join(dir, 'private', 'data', 'helpdesk.db')
+  const app = await buildHelpdesk(readConfig({ FIN_API_TOKEN: 'fin-token-0123456789abcdef', FIN_DB_PATH: dbPath }), false)
+  t.teardown(() => app.close())
+  await app.inject({ method: 'POST', url: '/api/fin/user', headers: { authorization: 'Bearer fin-token-0123456789abcdef' }, payload: { name: 'Jane' } })
+  for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) t.equal(statSync(file).mode & 0o777, 0o600, file)
+  const theirs = join(dir, 'private', 'theirs.db')
+  writeFileSync(theirs, '', { mode: 0o640 })
+  createPrivateDatabase(theirs)
+  t.equal(statSync(theirs).mode & 0o777, 0o640, 'a file that exists keeps the mode its owner chose')
+  t.doesNotThrow(() => createPrivateDatabase(':memory:'))
 })

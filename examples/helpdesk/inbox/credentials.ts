@@ -8,6 +8,7 @@ import { SqliteStorage } from '../../../lib/sqlite/index.js'
 export interface CredentialStore {
   get (agentId: string): Promise<string | undefined>
   set (agentId: string, hash: string): Promise<void>
+  delete (agentId: string): Promise<void>
 }
 
 export async function credentialStore (storage: FinStorage): Promise<CredentialStore> {
@@ -16,9 +17,11 @@ export async function credentialStore (storage: FinStorage): Promise<CredentialS
     db.exec('CREATE TABLE IF NOT EXISTS inbox_credentials (agent_id TEXT PRIMARY KEY, hash TEXT NOT NULL)')
     const get = db.prepare('SELECT hash FROM inbox_credentials WHERE agent_id = ?').pluck()
     const set = db.prepare('INSERT INTO inbox_credentials (agent_id, hash) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET hash = excluded.hash')
+    const remove = db.prepare('DELETE FROM inbox_credentials WHERE agent_id = ?')
     return {
       get: async (id) => get.get(id) as string | undefined,
-      set: async (id, hash) => { set.run(id, hash) }
+      set: async (id, hash) => { set.run(id, hash) },
+      delete: async (id) => { remove.run(id) }
     }
   }
   const postgres = storage as Partial<PostgresLike>
@@ -26,7 +29,8 @@ export async function credentialStore (storage: FinStorage): Promise<CredentialS
   const hashes = new Map<string, string>()
   return {
     get: async (id) => hashes.get(id),
-    set: async (id, hash) => { hashes.set(id, hash) }
+    set: async (id, hash) => { hashes.set(id, hash) },
+    delete: async (id) => { hashes.delete(id) }
   }
 }
 
@@ -46,6 +50,7 @@ async function postgresCredentials ({ pool, schema }: PostgresLike): Promise<Cre
   }
   return {
     get: async (id) => (await pool.query(`SELECT hash FROM ${table} WHERE agent_id = $1`, [id])).rows[0]?.hash as string | undefined,
-    set: async (id, hash) => { await pool.query(`INSERT INTO ${table} (agent_id, hash) VALUES ($1, $2) ON CONFLICT (agent_id) DO UPDATE SET hash = excluded.hash`, [id, hash]) }
+    set: async (id, hash) => { await pool.query(`INSERT INTO ${table} (agent_id, hash) VALUES ($1, $2) ON CONFLICT (agent_id) DO UPDATE SET hash = excluded.hash`, [id, hash]) },
+    delete: async (id) => { await pool.query(`DELETE FROM ${table} WHERE agent_id = $1`, [id]) }
   }
 }

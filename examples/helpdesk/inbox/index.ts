@@ -25,7 +25,7 @@ export interface InboxOptions {
   storage: FinStorage
   /** The agent Fin writes as: its messages are marked as Fin's, and it never signs in. */
   finAgentId: string
-  /** Passwords by agent email (AGENT_PASSWORDS): set at every start. Agents without one get a generated one, once. */
+  /** Passwords by agent email (AGENT_PASSWORDS): set at this start, kept after. Agents without one get a generated one, once. */
   passwords?: ReadonlyMap<string, string>
   /** Signs the session cookies (32+ characters). @default random per process: a restart signs everyone out */
   sessionSecret?: string
@@ -52,8 +52,17 @@ export interface InboxOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The inbox: passwords generated at this start (email and password, to print once), and its live hub. */
-    inbox: { generatedPasswords: Array<{ email: string, password: string }>, hub: InboxHub }
+    /**
+     * The inbox: passwords generated at this start (email and password, to print once), the agents who keep the
+     * password they had (only its hash is stored), and its live hub.
+     */
+    inbox: {
+      generatedPasswords: Array<{ email: string, password: string }>
+      keptPasswords: string[]
+      /** Forgets the passwords generated at this start, for a start that stops before printing them: the next one generates them again. */
+      forgetGeneratedPasswords: () => Promise<void>
+      hub: InboxHub
+    }
   }
 }
 
@@ -83,7 +92,13 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
   const credentials = options.credentials ?? await credentialStore(storage)
   const writes = new InboxWrites(app)
   const views = storage.listConversationViews?.bind(storage) ?? ((query: ConversationViewQuery) => scanConversationViews(storage, query))
-  app.decorate('inbox', { generatedPasswords: await seedPasswords(storage, credentials, finAgentId, options.passwords), hub })
+  const seeded = await seedPasswords(storage, credentials, finAgentId, options.passwords)
+  app.decorate('inbox', {
+    generatedPasswords: seeded.generated.map(({ email, password }) => ({ email, password })),
+    keptPasswords: seeded.kept,
+    forgetGeneratedPasswords: async () => { for (const { agentId } of seeded.generated) await credentials.delete(agentId) },
+    hub
+  })
 
   // Changes of one event-loop turn go out as one frame per conversation, with its row read once.
   const pending = new Map<string, InboxChange['kind']>()
@@ -144,6 +159,8 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
       .header('x-frame-options', 'DENY')
       .header('cache-control', 'no-store')
       .sendFile('index.html'))
+    // The same page with a trailing slash: a redirect, so relative URLs and the cookie's Path stay one.
+    scope.get('/inbox/', (request, reply) => reply.redirect('/inbox'))
     scope.get('/favicon.ico', (request, reply) => reply.sendFile('favicon.svg'))
 
     const requireAgent = await agentSessions(scope, {
@@ -299,9 +316,13 @@ function notSomeoneElse (given: string | undefined, agentId: string, field: stri
   if (given !== undefined && given !== agentId) throw new FinBadRequestError(`${field}: the inbox acts only as the signed-in agent`)
 }
 
-/** AGENT_PASSWORDS set every start; an agent with no password yet gets a generated one, returned to be printed once. */
-async function seedPasswords (storage: FinStorage, credentials: CredentialStore, finAgentId: string, given: ReadonlyMap<string, string> = new Map()): Promise<Array<{ email: string, password: string }>> {
-  const generated: Array<{ email: string, password: string }> = []
+/**
+ * AGENT_PASSWORDS sets the listed agents' passwords at this start (kept after); an agent with no password yet gets a
+ * generated one, returned to be printed once; the others keep theirs, returned by email.
+ */
+async function seedPasswords (storage: FinStorage, credentials: CredentialStore, finAgentId: string, given: ReadonlyMap<string, string> = new Map()): Promise<{ generated: Array<{ agentId: string, email: string, password: string }>, kept: string[] }> {
+  const generated: Array<{ agentId: string, email: string, password: string }> = []
+  const kept: string[] = []
   for (const agent of await storage.listAgents()) {
     if (agent.id === finAgentId) continue
     const password = given.get(agent.email.toLowerCase())
@@ -309,10 +330,10 @@ async function seedPasswords (storage: FinStorage, credentials: CredentialStore,
     else if (await credentials.get(agent.id) === undefined) {
       const fresh = generatePassword()
       await credentials.set(agent.id, await hashPassword(fresh))
-      generated.push({ email: agent.email, password: fresh })
-    }
+      generated.push({ agentId: agent.id, email: agent.email, password: fresh })
+    } else kept.push(agent.email)
   }
-  return generated
+  return { generated, kept }
 }
 
 /** fastify-plugin: the app gets `inbox` (the passwords to print, the hub). */

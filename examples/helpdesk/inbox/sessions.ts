@@ -94,8 +94,10 @@ export async function agentSessions (app: FastifyInstance, options: SessionOptio
     schema: { body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }) }
   }, async (request, reply) => {
     // A Secure cookie is never set over plain HTTP: say so, rather than "signing in" without a session.
+    // The reason is where the helpdesk listens (HOST), not where the request came from: a request from 127.0.0.1 to
+    // HOST=0.0.0.0 is refused too.
     if (options.secure && request.protocol !== 'https') {
-      throw new FinBadRequestError('Sign-in needs HTTPS here (the session cookie is Secure): serve the helpdesk over HTTPS, or from 127.0.0.1')
+      throw new FinBadRequestError('Sign-in needs HTTPS: HOST is not loopback, so the session cookie is Secure; serve the helpdesk behind a TLS proxy with TRUST_PROXY set, or set HOST=127.0.0.1')
     }
     // Every attempt counts, a right one too: past the limit even the right password waits (no guessing on).
     await limited(request, reply, perIp, authLimited, 'inbox-login-ip')

@@ -77,7 +77,11 @@ async function preflight (client: FinClient): Promise<CheckStop | undefined> {
   }
   try {
     const res = await client.call('getAgents')
-    if (res.status === 401 || res.status === 403) return { reason: 'refused', message: `${url} refuses ${credentials}${signed}: HTTP ${res.status}` }
+    if (res.status === 401 || res.status === 403) {
+      // Unsigned, and the refusal speaks of a signature (in any helpdesk's words): the token may be fine.
+      if (!client.signs && /signature/i.test(res.text)) return { reason: 'refused', message: `${url} answers HTTP ${res.status} about a signature: the helpdesk seems to want signed requests; give --signing-secret` }
+      return { reason: 'refused', message: `${url} refuses ${credentials}${signed}: HTTP ${res.status}` }
+    }
     // Also how a helpdesk answers a wrong token once its failed-authentication limit is reached.
     if (res.status === 429 && res.headers.has('retry-after')) return { reason: 'refused', message: `${url} answers 429 (too many requests or failed authentications from here): try again in ${res.headers.get('retry-after')} seconds` }
   } catch (err) {
