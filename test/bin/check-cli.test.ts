@@ -59,6 +59,8 @@ t.test('bad arguments exit 2, naming each problem, then the usage', async (t) =>
     ['--webhook-port without its key', ['--url', 'http://x', '--token', 't', '--webhook-port', '9000', '--integration-id', 'i'], /^--webhook-port needs a port number, --integration-id and --webhook-key\n/],
     ['--timeout that is not a number', ['--url', 'http://x', '--token', 't', '--timeout', 'soon'], /^--timeout is a number of seconds, above 0 and at most 600\n/],
     ['--timeout of zero', ['--url', 'http://x', '--token', 't', '--timeout', '0'], /^--timeout is a number of seconds, above 0 and at most 600\n/],
+    ['--timeout past 600 s (a timer that long would overflow and fire at once)', ['--url', 'http://x', '--token', 't', '--timeout', '601'], /^--timeout is a number of seconds, above 0 and at most 600\n/],
+    ['--webhook-timeout past an hour', ['--url', 'http://x', '--token', 't', '--webhook-port', '0', '--integration-id', 'i', '--webhook-key', 'k', '--webhook-timeout', '3601'], /^--webhook-timeout is a number of seconds, above 0 and at most 3600\n/],
     ['--webhook-timeout that is not a number', ['--url', 'http://x', '--token', 't', '--webhook-port', '0', '--integration-id', 'i', '--webhook-key', 'k', '--webhook-timeout', 'later'], /^--webhook-timeout is a number of seconds, above 0 and at most 3600\n/],
     ['everything wrong at once', ['--variant', 'x'], /^--url is required\ngive --token, or --token-url with --client-id and --client-secret\n--variant is standard or posts-only\n\nUsage:/]
   ]
@@ -118,17 +120,17 @@ t.test('a refused token: one line naming it, exit 2', async (t) => {
   t.equal(unsigned.stderr, `fin-helpdesk-check: nothing checked: ${signed.base}/agents refuses the token (or their signature: check --signing-secret): HTTP 401\n`)
 })
 
-t.test('no --signing-secret, and the 401 speaks of a signature: the line asks for --signing-secret, not another token', async (t) => {
+t.test('no --signing-secret, and the 401 speaks of a signature: the line names both causes (the token refused, or Fin\'s signatures wanted)', async (t) => {
   const signed = await exampleHelpdesk(t, { FIN_SIGNING_SECRET: 'sign-0123456789-0123456789abcdef' })
   const res = await cli(['--url', signed.base, '--token', 'tok-Example-0123456789abcdef'])
   t.equal(res.code, 2)
-  t.equal(res.stderr, `fin-helpdesk-check: nothing checked: ${signed.base}/agents answers HTTP 401 about a signature: the helpdesk seems to want signed requests; give --signing-secret\n`)
+  t.equal(res.stderr, `fin-helpdesk-check: nothing checked: ${signed.base}/agents refuses the token: HTTP 401, and its answer speaks of a signature: if it wants requests signed as Fin signs them, give --signing-secret\n`)
   // Any helpdesk's words, in any case; a 401 that says nothing of signatures is still the token's.
   const other = Fastify()
   other.get('/api/fin/agents', async (request, reply) => reply.code(401).send(request.headers.authorization === 'Bearer unsigned-0123456789abcdef' ? 'Missing X-Hub-SIGNATURE header' : { error: 'bad token' }))
   t.teardown(() => other.close())
   const base = `${await other.listen({ host: '127.0.0.1', port: 0 })}/api/fin`
-  t.match((await cli(['--url', base, '--token', 'unsigned-0123456789abcdef'])).stderr, /answers HTTP 401 about a signature: the helpdesk seems to want signed requests; give --signing-secret\n$/)
+  t.match((await cli(['--url', base, '--token', 'unsigned-0123456789abcdef'])).stderr, /refuses the token: HTTP 401, and its answer speaks of a signature: if it wants requests signed as Fin signs them, give --signing-secret\n$/)
   t.equal((await cli(['--url', base, '--token', 'other-token-0123456789'])).stderr, `fin-helpdesk-check: nothing checked: ${base}/agents refuses the token: HTTP 401\n`)
 })
 

@@ -45,7 +45,7 @@ t.test('a signed helpdesk with OAuth is checked end to end: signatures, stale an
       t.match(report.checks.find((c) => c.id === id), { ok: true, severity: 'error' }, `${variant}: ${id} ran and passed`)
     }
     const unsignedClient = await runConformance({ baseUrl: base, oauth, variant })
-    t.same(unsignedClient, { passed: 0, failed: 0, warnings: 0, notChecked: 0, stopped: { reason: 'refused', message: `${base}/${variant === 'posts-only' ? 'get_agents' : 'agents'} answers HTTP 401 about a signature: the helpdesk seems to want signed requests; give --signing-secret` }, checks: [] }, 'without the secret, Fin\'s calls are refused: nothing checked, and the line says why')
+    t.same(unsignedClient, { passed: 0, failed: 0, warnings: 0, notChecked: 0, stopped: { reason: 'refused', message: `${base}/${variant === 'posts-only' ? 'get_agents' : 'agents'} refuses the OAuth client credentials: HTTP 401, and its answer speaks of a signature: if it wants requests signed as Fin signs them, give --signing-secret` }, checks: [] }, 'without the secret, Fin\'s calls are refused: nothing checked, and the line says why')
     t.equal(exitCode(unsignedClient), 2)
   }
 })

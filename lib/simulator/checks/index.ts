@@ -78,8 +78,9 @@ async function preflight (client: FinClient): Promise<CheckStop | undefined> {
   try {
     const res = await client.call('getAgents')
     if (res.status === 401 || res.status === 403) {
-      // Unsigned, and the refusal speaks of a signature (in any helpdesk's words): the token may be fine.
-      if (!client.signs && /signature/i.test(res.text)) return { reason: 'refused', message: `${url} answers HTTP ${res.status} about a signature: the helpdesk seems to want signed requests; give --signing-secret` }
+      // Unsigned, and the refusal speaks of a signature (in any helpdesk's words): the helpdesk may want Fin's
+      // signatures, or the token itself is a signed one (a JWT's "invalid signature"): the line names both.
+      if (!client.signs && /signature/i.test(res.text)) return { reason: 'refused', message: `${url} refuses ${credentials}: HTTP ${res.status}, and its answer speaks of a signature: if it wants requests signed as Fin signs them, give --signing-secret` }
       return { reason: 'refused', message: `${url} refuses ${credentials}${signed}: HTTP ${res.status}` }
     }
     // Also how a helpdesk answers a wrong token once its failed-authentication limit is reached.
