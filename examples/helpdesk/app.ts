@@ -4,7 +4,7 @@ import { SqliteOutbox, SqliteStorage } from '../../lib/sqlite/index.js'
 import type { HelpdeskConfig } from './config.js'
 import { causeOf, ConfigError, maskUrl } from './config-errors.js'
 import { agentConsole } from './console.js'
-import { createPrivateDatabase } from './database-file.js'
+import { createPrivateDatabase, databasePathError } from './database-file.js'
 import { agentInbox } from './inbox/index.js'
 import { logRedisErrors } from './redis-log.js'
 import { logRequests } from './request-log.js'
@@ -166,8 +166,15 @@ interface Backend {
 }
 
 function sqliteBackend (config: HelpdeskConfig): Backend {
+  // A FIN_DB_PATH it cannot use (a folder, a path through a file, a file that is no database): one line naming it,
+  // as when the generated tokens cannot be kept beside it (token-file.ts).
   createPrivateDatabase(config.dbPath)
-  const storage = new SqliteStorage({ path: config.dbPath })
+  let storage: SqliteStorage
+  try {
+    storage = new SqliteStorage({ path: config.dbPath })
+  } catch (err) {
+    throw databasePathError(config.dbPath, err)
+  }
   return { storage, outbox: new SqliteOutbox({ database: storage.db }) }
 }
 
@@ -185,7 +192,14 @@ async function postgresBackend (config: HelpdeskConfig, log: FastifyBaseLogger):
     throw new ConfigError('DATABASE_URL', `cannot use ${maskUrl(config.databaseUrl)}: ${causeOf(err, config.databaseUrl)}`)
   }
   // No offline queue: while Redis is down, limiter calls fail at once (and the limit fails open) instead of hanging.
-  const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+  let redis: InstanceType<typeof Redis>
+  try {
+    redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+  } catch (err) {
+    // readConfig checked the URL (checkRedisUrl); whatever ioredis still refuses is one line too, without the URL's secrets.
+    await storage.close()
+    throw new ConfigError('REDIS_URL', `cannot use ${maskUrl(config.redisUrl)}: ${causeOf(err, config.redisUrl)}`)
+  }
   logRedisErrors(redis, log, config.redisUrl)
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 5000)

@@ -9,7 +9,7 @@ export interface BannerFacts {
   address: string
   /** Where the generated tokens are kept (token-file.ts). */
   kept: { fin?: string, console?: string }
-  /** The inbox's passwords: generated at this start (printed once), and the agents who keep theirs. */
+  /** The inbox's passwords: generated at this start (printed once), and the agents who keep theirs (generated and printed earlier, maybe by another instance, or set by AGENT_PASSWORDS at an earlier start). */
   passwords: { generated: Array<{ email: string, password: string }>, kept: string[] }
   /** Whether the OpenTelemetry SDK started. */
   telemetry: boolean
@@ -61,7 +61,7 @@ export function banner ({ config, address, kept, passwords, telemetry, env }: Ba
     ...signInNote(config),
     ...passwords.generated.map(({ email, password }) => `    ${email}   password: ${password}   (generated once: set AGENT_PASSWORDS to choose)`),
     ...[...config.agentPasswords.keys()].map((email) => `    ${email}   password: set by AGENT_PASSWORDS (not printed)`),
-    ...passwords.kept.map((email) => `    ${email}   password: unchanged, the one printed at its first start (only its hash is kept: AGENT_PASSWORDS sets a new one)`),
+    ...passwords.kept.map((email) => `    ${email}   password: unchanged: the one printed when it was generated, or last set by AGENT_PASSWORDS (only its hash is kept: AGENT_PASSWORDS sets a new one)`),
     `  Console:      ${origin}/console/conversations   token: ${config.consoleTokenGenerated ? `${config.consoleToken}   ${generated(kept.console, 'CONSOLE_TOKEN')}` : 'from CONSOLE_TOKEN (not printed)'}`,
     `  OAuth:        ${config.oauth === undefined ? 'off (set FIN_OAUTH_CLIENTS)' : `${base}/oauth/token for ${config.oauth.clients.map((c) => c.id).join(', ')}`}`,
     `  Signatures:   ${config.signingSecrets.length === 0 ? 'off (set FIN_SIGNING_SECRET)' : 'required on the Fin API'}`,

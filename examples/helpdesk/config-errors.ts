@@ -49,26 +49,79 @@ export function checkConfig (config: HelpdeskConfig): HelpdeskConfig {
 /** FIN_BASE_URL as the plugin's notify.baseUrl takes it (checked even with notifications off). */
 export function checkFinBaseUrl (base: string): void {
   if (!/^https?:\/\/\S+$/.test(base) || !URL.canParse(base)) throw new ConfigError('FIN_BASE_URL', 'notify.baseUrl must be an http(s) URL')
+  // Node's fetch refuses a URL with credentials: every delivery would fail. An "@" anywhere is userinfo meant, cut
+  // short by a "/", "?" or "#" in the password; no Fin webhook URL has one.
+  const parsed = new URL(base)
+  if (parsed.username !== '' || parsed.password !== '' || base.includes('@')) throw new ConfigError('FIN_BASE_URL', 'must not contain a user or password')
   if (!base.startsWith('https://') && !LOOPBACK.test(base)) {
     throw new ConfigError('FIN_BASE_URL', 'notify.baseUrl must be https (the webhook key would travel in clear), or on a loopback host')
   }
 }
 
-/** A URL fit to print: its password, if it has one, replaced by ***. */
-export function maskUrl (url: string): string {
-  if (!URL.canParse(url)) return url.replace(/\/\/[^@/]*@/, '//***@')
-  const parsed = new URL(url)
-  if (parsed.password === '') return url
-  parsed.password = '***'
-  return parsed.href
+/** REDIS_URL as `npm run start:postgres` hands it to ioredis, which throws (with the URL in its stack) on what it cannot parse. */
+export function checkRedisUrl (url: string): void {
+  if (!/^rediss?:\/\//i.test(url) || maskUrl(url) === UNPARSEABLE) {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL with a numeric port (percent-encode a password\'s "/", "?", "#" and "@")')
+  }
 }
 
-/** Why a connection failed, in a line without the URL's password (Node 20 wraps refused connections in an AggregateError with no message). */
+/** What is printed instead of a URL that does not parse: any part of it could be a password. */
+export const UNPARSEABLE = '<unparseable URL>'
+
+/** Query parameters that carry a credential (pg honours ?password= and ?sslpassword=, ioredis ?password=). */
+const SECRET_PARAM = /pass|pwd|secret|token|key|auth|credential|signature/i
+
+/**
+ * A URL fit to print: its password and any credential in its query (password, pass, pwd, secret, token, ...)
+ * replaced by ***. A URL that does not parse is not printed at all (a password with "/" or "#" breaks the parse,
+ * and the input would show it), nor one whose "@" the parser did not read as the end of a user and password (a
+ * password starting with digits and holding "/", "?" or "#" parses as a port followed by a path, query or fragment).
+ */
+export function maskUrl (url: string): string {
+  if (!URL.canParse(url)) return UNPARSEABLE
+  const parsed = new URL(url)
+  if (parsed.username === '' && parsed.password === '' && url.includes('@')) return UNPARSEABLE
+  let masked = false
+  if (parsed.password !== '') {
+    parsed.password = '***'
+    masked = true
+  }
+  const params = [...parsed.searchParams]
+  if (params.some(([name]) => SECRET_PARAM.test(name))) {
+    parsed.search = params.map(([name, value]) => `${encodeURIComponent(name)}=${SECRET_PARAM.test(name) ? '***' : encodeURIComponent(value)}`).join('&')
+    masked = true
+  }
+  return masked ? parsed.href : url
+}
+
+/** The parts of a URL that must never be printed: its password and credential query values, raw and decoded; all of an unparseable one. */
+function secretsOf (url: string): string[] {
+  if (maskUrl(url) === UNPARSEABLE) {
+    // The whole input, and what sits between "//" and its last "@" (the user and password, as meant).
+    const userinfo = /\/\/(.*)@/.exec(url)?.[1]
+    return [url, ...(userinfo === undefined ? [] : [userinfo, ...userinfo.split(':').slice(1)])]
+  }
+  const parsed = new URL(url)
+  const raw = [parsed.password, ...[...parsed.searchParams].filter(([name]) => SECRET_PARAM.test(name)).map(([, value]) => value)]
+  return raw.flatMap((value) => [value, safeDecode(value), encodeURIComponent(value)])
+}
+
+function safeDecode (value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
+/** Why a connection failed, in a line without the URL's secrets (Node 20 wraps refused connections in an AggregateError with no message). */
 export function causeOf (err: unknown, url: string): string {
   const error = err as Error & { code?: string, errors?: Error[] }
-  const cause = error.message || error.errors?.[0]?.message || error.code || String(err)
-  const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : ''
-  return password === '' ? cause : cause.split(password).join('***')
+  let cause = String(error?.message || error?.errors?.[0]?.message || error?.code || String(err)).split('\n')[0]!
+  // Longest first: a secret that holds a shorter one is replaced whole.
+  const secrets = [...new Set(secretsOf(url))].filter((secret) => secret.length > 0).sort((a, b) => b.length - a.length)
+  for (const secret of secrets) cause = cause.split(secret).join(secret === url ? UNPARSEABLE : '***')
+  return cause
 }
 
 /** Why a listen failed, by the variable to change: HOST not an address of this machine, or PORT taken or privileged. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FinHelpdeskOptions } from '../../lib/index.js'
-import { checkConfig, checkFinBaseUrl } from './config-errors.js'
+import { checkConfig, checkFinBaseUrl, checkRedisUrl, ConfigError } from './config-errors.js'
 import { readTrustProxy } from './trust-proxy.js'
 
 type FinNotifyOptions = NonNullable<FinHelpdeskOptions['notify']>
@@ -56,11 +56,13 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: Helpd
   if (tokenGenerated) tokens.push(randomBytes(24).toString('base64url'))
   const dbSchema = env.FIN_DB_SCHEMA ?? 'fin'
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) throw new Error('FIN_DB_SCHEMA must be lowercase letters, digits and "_"')
+  const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+  if (backend === 'postgres') checkRedisUrl(redisUrl)
   return checkConfig({
     backend,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     dbSchema,
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl,
     notifyLease: integer(env, 'FIN_NOTIFY_LEASE_MS', undefined, 100, 600_000),
     host: env.HOST ?? '127.0.0.1',
     trustProxy: readTrustProxy(env.TRUST_PROXY),
@@ -68,7 +70,7 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: Helpd
     logLevel: readLogLevel(env),
     tokens,
     tokenGenerated,
-    dbPath: env.FIN_DB_PATH ?? './data/helpdesk.db',
+    dbPath: readDbPath(env, backend),
     rateLimit: integer(env, 'FIN_RATE_LIMIT', undefined, 0, 1_000_000),
     consoleToken: env.CONSOLE_TOKEN || randomBytes(24).toString('base64url'),
     consoleTokenGenerated: !env.CONSOLE_TOKEN,
@@ -81,14 +83,35 @@ export function readConfig (env: NodeJS.ProcessEnv = process.env, backend: Helpd
   })
 }
 
+/**
+ * `email:password,...`. An entry is echoed by its email only (what comes before its first colon), and only once it is
+ * one: a comma inside a password splits it, and what follows the comma (the rest of the password) is never printed.
+ */
 function readAgentPasswords (env: NodeJS.ProcessEnv): Map<string, string> {
-  return new Map(list(env.AGENT_PASSWORDS).map((pair) => {
-    const colon = pair.indexOf(':')
-    if (colon <= 0 || colon === pair.length - 1) throw new Error('AGENT_PASSWORDS must be comma-separated email:password pairs')
-    const password = pair.slice(colon + 1)
-    if (password.length < 8) throw new Error(`AGENT_PASSWORDS: the password of ${pair.slice(0, colon)} must have 8 characters or more`)
-    return [pair.slice(0, colon).toLowerCase(), password]
+  // Every entry's form first: a comma in a password leaves its first part short, and the comma is what to say.
+  const entries = list(env.AGENT_PASSWORDS).map((entry, index) => {
+    const colon = entry.indexOf(':')
+    const email = entry.slice(0, colon)
+    if (colon <= 0 || colon === entry.length - 1 || !/^[^\s@]+@[^\s@]+$/.test(email)) {
+      throw new ConfigError('AGENT_PASSWORDS', `entry ${index + 1} is not email:password (a password may not contain a comma)`)
+    }
+    return { email, password: entry.slice(colon + 1) }
+  })
+  return new Map(entries.map(({ email, password }) => {
+    if (password.length < 8) throw new Error(`AGENT_PASSWORDS: the password of ${email} must have 8 characters or more`)
+    return [email.toLowerCase(), password]
   }))
+}
+
+/**
+ * FIN_DB_PATH for SQLite: an empty one (`FIN_DB_PATH= npm start`, or a variable that expanded to nothing) is refused,
+ * not guessed at: SQLite would open an anonymous temporary database and the token files land in the working folder.
+ */
+function readDbPath (env: NodeJS.ProcessEnv, backend: HelpdeskConfig['backend']): string {
+  const path = env.FIN_DB_PATH
+  if (path === undefined) return './data/helpdesk.db'
+  if (backend === 'sqlite' && path.trim() === '') throw new ConfigError('FIN_DB_PATH', 'is empty; unset it for the default (./data/helpdesk.db), or give a path or :memory:')
+  return path
 }
 
 /** pino's levels: any other word made pino throw, with its stack, as the app was built. */

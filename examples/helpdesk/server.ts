@@ -45,16 +45,17 @@ const address = await app.listen({ host: config.host, port: config.port }).catch
   const line = listenErrorLine(err, config.host, config.port)
   if (line === undefined) throw err
   process.stderr.write(`${line}\n`)
-  // Passwords generated at this start were never printed: the next start generates them again.
-  await app.inbox.forgetGeneratedPasswords().catch(() => {})
   await app.close().catch(() => {})
   return process.exit(1)
 })
+// Only now, listening: a start that cannot listen (another one has the PORT) writes no password it would never print,
+// and so removes none that another start printed. Instances generating at once: each password is added by one.
+const passwords = await app.inbox.generatePasswords()
 process.stdout.write(banner({
   config,
   address,
   kept,
-  passwords: { generated: app.inbox.generatedPasswords, kept: app.inbox.keptPasswords },
+  passwords,
   telemetry: telemetry !== undefined,
   env: process.env
 }))

@@ -5,6 +5,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { HelpdeskConfig } from './config.js'
+import { databasePathError, refuseFolder } from './database-file.js'
 
 /** The files beside the database that hold the generated Fin API and console tokens. */
 export function tokenFiles (dbPath: string): { fin: string, console: string } {
@@ -38,15 +39,27 @@ export function keptToken (file: string, generated: string): string {
 export function keepGeneratedTokens (config: HelpdeskConfig): { config: HelpdeskConfig, kept: { fin?: string, console?: string } } {
   // An in-memory database has no folder: its tokens would land in the working directory, outliving the data.
   if (config.backend !== 'sqlite' || config.dbPath === ':memory:') return { config, kept: {} }
+  if (!config.tokenGenerated && !config.consoleTokenGenerated) return { config, kept: {} }
+  // Checked before any file is written: a folder's tokens would land in the folder above it.
+  refuseFolder(config.dbPath)
   const files = tokenFiles(config.dbPath)
   const kept: { fin?: string, console?: string } = {}
   let { tokens, consoleToken } = config
+  // A path through a file, or a folder it may not write: the same one line as when the database is opened (app.ts).
+  const keep = (file: string, generated: string): string => {
+    try {
+      return keptToken(file, generated)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === undefined) throw err
+      throw databasePathError(config.dbPath, err)
+    }
+  }
   if (config.tokenGenerated) {
-    tokens = [keptToken(files.fin, config.tokens[0]!)]
+    tokens = [keep(files.fin, config.tokens[0]!)]
     kept.fin = files.fin
   }
   if (config.consoleTokenGenerated) {
-    consoleToken = keptToken(files.console, config.consoleToken)
+    consoleToken = keep(files.console, config.consoleToken)
     kept.console = files.console
   }
   return { config: { ...config, tokens, consoleToken }, kept }

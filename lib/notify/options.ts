@@ -25,6 +25,7 @@ export interface FinNotifyOptions {
   /**
    * Replaces the region's base URL: everything before /custom_helpdesk_conversation_event/{id}. Must be https
    * (the webhook key travels with every call), except on a loopback host (tests) or with `allowInsecureBaseUrl`.
+   * No user or password in it (fetch refuses them): the webhook key authenticates the calls.
    */
   baseUrl?: string
   /** Accept an http:// `baseUrl` on a non-loopback host (e.g. a simulator on a private network). @default false */
@@ -88,7 +89,11 @@ export function resolveNotifyOptions (options: FinNotifyOptions): ResolvedNotify
   const region = options.region ?? 'us'
   if (!(region in REGION_BASE_URLS)) throw new FinOptionsError('notify.region must be "us", "eu" or "au"')
   const base = options.baseUrl ?? REGION_BASE_URLS[region]
-  if (!/^https?:\/\/[^\s]+$/.test(base)) throw new FinOptionsError('notify.baseUrl must be an http(s) URL')
+  if (!/^https?:\/\/[^\s]+$/.test(base) || !URL.canParse(base)) throw new FinOptionsError('notify.baseUrl must be an http(s) URL')
+  // fetch refuses a URL with credentials (every delivery would fail, its error naming the URL); an "@" elsewhere is a
+  // password cut short by a "/", "?" or "#" in it. Never echoed: the message names no part of the URL.
+  const parsed = new URL(base)
+  if (parsed.username !== '' || parsed.password !== '' || base.includes('@')) throw new FinOptionsError('notify.baseUrl must not contain a user or password')
   if (base.startsWith('http:') && options.allowInsecureBaseUrl !== true && !isLoopback(base)) {
     throw new FinOptionsError('notify.baseUrl must be https (the webhook key would travel in clear): use https, a loopback host, or allowInsecureBaseUrl: true')
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify from 'fastify'
@@ -6,6 +6,7 @@ import t from 'tap'
 import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
 import { causeOf, ConfigError, configErrorLine, listenErrorLine, maskUrl, MIN_SECRET_LENGTH } from '../../examples/helpdesk/config-errors.js'
+import { keepGeneratedTokens } from '../../examples/helpdesk/token-file.js'
 import finHelpdesk, { type FinHelpdeskOptions } from '../../lib/index.js'
 import { FinOptionsError } from '../../lib/errors.js'
 import { refusingOrigin } from '../fixtures/refusing-server.js'
@@ -47,6 +48,12 @@ t.test('each configuration mistake is one line naming the variable and the rule,
       line: 'FIN_BASE_URL: notify.baseUrl must be https (the webhook key would travel in clear), or on a loopback host',
       plugin: { notify: { integrationId: 'int_1', webhookKey: 'k', baseUrl: 'http://fin.example.com/hooks' } },
       shared: 'notify.baseUrl must be https (the webhook key would travel in clear)'
+    },
+    {
+      env: { ...NOTIFY, FIN_BASE_URL: 'https://fin:hunter2-pass@fin.example.com/hooks' },
+      line: 'FIN_BASE_URL: must not contain a user or password',
+      plugin: { notify: { integrationId: 'int_1', webhookKey: 'k', baseUrl: 'https://fin:hunter2-pass@fin.example.com/hooks' } },
+      shared: 'notify.baseUrl must not contain a user or password'
     }
   ]
   for (const { env, line, plugin, shared } of cases) {
@@ -82,9 +89,9 @@ t.test('anything else is no configuration mistake: it keeps its stack', async (t
 })
 
 /** The line npm start prints for what readConfig throws. */
-function lineOf (env: Record<string, string>): string | undefined {
+function lineOf (env: Record<string, string>, backend: 'sqlite' | 'postgres' = 'sqlite'): string | undefined {
   try {
-    readConfig(env)
+    readConfig(env, backend)
     return undefined
   } catch (err) {
     return configErrorLine(err, true)
@@ -115,6 +122,45 @@ t.test('FIN_REGION and FIN_BASE_URL are checked whenever set, notifications off 
   t.equal(lineOf({ FIN_BASE_URL: 'https://' }), 'fin-helpdesk: FIN_BASE_URL: notify.baseUrl must be an http(s) URL')
   t.equal(lineOf({ FIN_BASE_URL: 'http://fin.example.com' }), 'fin-helpdesk: FIN_BASE_URL: notify.baseUrl must be https (the webhook key would travel in clear), or on a loopback host')
   t.equal(readConfig({ FIN_REGION: 'eu', FIN_BASE_URL: 'https://fin.example.com' }).notify, undefined, 'valid, and off')
+  // Node's fetch refuses a URL with credentials: every delivery failed, and each retry logged the URL.
+  for (const base of ['https://user:hunter2-pass@fin.example.com', 'https://user@fin.example.com', 'https://u:2024/hunter2-pass@fin.example.com']) {
+    t.equal(lineOf({ ...NOTIFY, FIN_BASE_URL: base }), 'fin-helpdesk: FIN_BASE_URL: must not contain a user or password', base)
+  }
+})
+
+t.test('REDIS_URL (start:postgres) that ioredis cannot parse: one line naming it, where ioredis threw a stack showing the URL', async (t) => {
+  for (const url of ['redis://:se/cret@127.0.0.1:6379', 'redis://:se#cret@127.0.0.1:6379', 'redis://:6379/secret-pass@127.0.0.1', 'redis://127.0.0.1:notaport', 'http://127.0.0.1:6379', '127.0.0.1:6379', '']) {
+    const line = lineOf({ REDIS_URL: url }, 'postgres')
+    t.equal(line, 'fin-helpdesk: REDIS_URL: must be a redis:// or rediss:// URL with a numeric port (percent-encode a password\'s "/", "?", "#" and "@")', url)
+    t.notMatch(line, /cret|secret-pass|notaport/, 'nothing of it echoed')
+  }
+  t.equal(readConfig({ REDIS_URL: 'rediss://:pass%2Fword@redis.internal:6380/2' }, 'postgres').redisUrl, 'rediss://:pass%2Fword@redis.internal:6380/2', 'an encoded "/" is fine')
+  t.equal(readConfig({ REDIS_URL: 'redis://:se/cret@127.0.0.1:6379' }).redisUrl, 'redis://:se/cret@127.0.0.1:6379', 'npm start (SQLite) does not use it: not checked')
+})
+
+t.test('an empty FIN_DB_PATH is refused: it wrote the token files into the working folder and used an anonymous temporary database', async (t) => {
+  for (const empty of ['', '  ']) t.equal(lineOf({ FIN_DB_PATH: empty }), 'fin-helpdesk: FIN_DB_PATH: is empty; unset it for the default (./data/helpdesk.db), or give a path or :memory:')
+  t.equal(readConfig({}).dbPath, './data/helpdesk.db', 'unset: the default')
+  t.equal(readConfig({ FIN_DB_PATH: ':memory:' }).dbPath, ':memory:')
+})
+
+t.test('AGENT_PASSWORDS: an entry that is not email:password is refused by its number, never echoed (a comma inside a password split it)', async (t) => {
+  const rule = (n: number) => `fin-helpdesk: AGENT_PASSWORDS: entry ${n} is not email:password (a password may not contain a comma)`
+  for (const [value, n] of [
+    ['sarah@helpdesk.example:horse-battery,Staple:correct99', 2],
+    ['sarah@helpdesk.example:horse,battery-staple', 2],
+    ['sarah@helpdesk.example', 1],
+    ['sarah@helpdesk.example:', 1],
+    [':password-123', 1],
+    ['omar@helpdesk.example:omar-password,sarah@helpdesk.example:horse, battery:staple', 3]
+  ] as const) {
+    const line = lineOf({ AGENT_PASSWORDS: value })
+    t.equal(line, rule(n), value)
+    t.notMatch(line, /staple|battery|correct99|horse|password-123/i, 'nothing of a password')
+  }
+  // Only the email, what comes before the entry's first colon, is ever named.
+  t.equal(lineOf({ AGENT_PASSWORDS: 'sarah@helpdesk.example:short' }), 'fin-helpdesk: AGENT_PASSWORDS: the password of sarah@helpdesk.example must have 8 characters or more')
+  t.same([...readConfig({ AGENT_PASSWORDS: 'Sarah@helpdesk.example:pass:with:colons' }).agentPasswords], [['sarah@helpdesk.example', 'pass:with:colons']], 'a colon in a password is fine')
 })
 
 t.test('a failed listen names HOST or PORT; other errors keep their stack', async (t) => {
@@ -147,11 +193,66 @@ t.test('an unusable DATABASE_URL (--postgres): one line naming it and the cause,
   t.equal(line?.includes('\n'), false, 'one line')
 })
 
+t.test('a DATABASE_URL whose password holds "/" or "?password=": the line prints neither', async (t) => {
+  const port = new URL(await refusingOrigin(t)).port
+  for (const [url, shown] of [
+    [`postgres://fin:pa/s3cret@127.0.0.1:${port}/helpdesk`, '<unparseable URL>'],
+    [`postgres://fin@127.0.0.1:${port}/helpdesk?password=s3cret-pass`, `postgres://fin@127.0.0.1:${port}/helpdesk?password=***`]
+  ]) {
+    const err = await buildHelpdesk(readConfig({ DATABASE_URL: url }, 'postgres'), false).then(() => undefined, (e: unknown) => e)
+    const line = configErrorLine(err)
+    t.ok(line?.startsWith(`fin-helpdesk: DATABASE_URL: cannot use ${shown}: `), String(line))
+    t.notMatch(line, /s3cret/, 'no password')
+    t.equal(line?.includes('\n'), false, 'one line')
+  }
+})
+
+t.test('a FIN_DB_PATH it cannot use, tokens from the environment: one line naming it, where it crashed with a stack; as when the tokens are generated', async (t) => {
+  const tokens = { FIN_API_TOKEN: 'fin-token-0123456789abcdef', CONSOLE_TOKEN: 'console-token-0123456789abcdef' }
+  const file = join(dir, 'a-file')
+  writeFileSync(file, 'not a database, and not a folder either\n')
+  const folder = join(dir, 'a-folder')
+  mkdirSync(folder)
+  const cases = [
+    [join(file, 'x.db'), new RegExp(`^fin-helpdesk: FIN_DB_PATH: cannot use ${file}/x\\.db: ENOTDIR: not a directory, `)],
+    [folder, new RegExp(`^fin-helpdesk: FIN_DB_PATH: ${folder} is a folder: give the path of a file, e\\.g\\. ${folder}/helpdesk\\.db$`)],
+    [file, new RegExp(`^fin-helpdesk: FIN_DB_PATH: cannot use ${file}: file is not a database$`)]
+  ] as const
+  for (const [path, line] of cases) {
+    const err = await buildHelpdesk(readConfig({ ...tokens, FIN_DB_PATH: path }), false).then(() => undefined, (e: unknown) => e)
+    t.match(configErrorLine(err), line, `${path}, tokens from the environment`)
+  }
+  // Generated tokens are kept beside the database first (server.ts): the same variable, before anything is written.
+  for (const [path, line] of cases.slice(0, 2)) {
+    let caught: unknown
+    try { keepGeneratedTokens(readConfig({ FIN_DB_PATH: path })) } catch (err) { caught = err }
+    t.match(configErrorLine(caught, true), line, `${path}, generated tokens`)
+  }
+  t.notOk(existsSync(join(dir, 'fin-api-token')), 'a folder\'s tokens are not written in the folder above it')
+})
+
 t.test('what may be printed of a URL and of a connection error: never its password', async (t) => {
   t.equal(maskUrl('redis://:pw-0123@redis.internal:6379'), 'redis://:***@redis.internal:6379')
   t.equal(maskUrl('postgres://fin:pw@db/x'), 'postgres://fin:***@db/x')
   t.equal(maskUrl('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379', 'nothing to mask: as given')
-  t.equal(maskUrl('not a url //user:pw@host'), 'not a url //***@host')
+  // A password with "/" or "#" breaks the parse: nothing of such a URL is printed (it was, raw).
+  t.equal(maskUrl('postgres://postgres:pa/ss@127.0.0.1:5432/test'), '<unparseable URL>')
+  t.equal(maskUrl('postgres://postgres:pa#ss@127.0.0.1:5432/test'), '<unparseable URL>')
+  t.equal(maskUrl('not a url //user:pw@host'), '<unparseable URL>')
+  // Starting with digits, it parses as a port, the rest of it in the path, query or fragment.
+  t.equal(maskUrl('postgres://fin:2024/pass-0123@db/x'), '<unparseable URL>')
+  t.equal(maskUrl('postgres://fin:2024#pass-0123@db/x'), '<unparseable URL>')
+  t.equal(maskUrl('postgres://fin:2024?pass-0123@db/x'), '<unparseable URL>')
+  // pg honours ?password= (and ?sslpassword=), ioredis ?password=: masked, whatever the case, the rest as given.
+  t.equal(maskUrl('postgres://fin@db:5432/x?password=pw-0123&sslmode=require'), 'postgres://fin@db:5432/x?password=***&sslmode=require')
+  t.equal(maskUrl('postgres://db/x?PassWord=pw-0123&sslpassword=pw-4567&application_name=fin'), 'postgres://db/x?PassWord=***&sslpassword=***&application_name=fin')
+  t.equal(maskUrl('https://otel.example/v1?Token=pw-0123&pwd=pw-4567&secret=pw-89&pass=pw-10'), 'https://otel.example/v1?Token=***&pwd=***&secret=***&pass=***')
+  t.equal(maskUrl('redis://:pw-0123@r:6379?password=pw-4567'), 'redis://:***@r:6379?password=***', 'both')
+  t.equal(maskUrl('postgres://db/x?sslmode=require'), 'postgres://db/x?sslmode=require', 'no credential in the query: as given')
   t.equal(causeOf(new Error('auth failed for pw-0123'), 'redis://:pw-0123@r'), 'auth failed for ***')
+  t.equal(causeOf(new Error('no route to pa/ss@127.0.0.1'), 'postgres://postgres:pa/ss@127.0.0.1:5432/test'), 'no route to ***@127.0.0.1', 'an unparseable URL\'s password')
+  t.equal(causeOf(new Error('bad postgres://postgres:pa/ss@127.0.0.1:5432/test'), 'postgres://postgres:pa/ss@127.0.0.1:5432/test'), 'bad <unparseable URL>', 'or all of it')
+  t.equal(causeOf(new Error('password pw-0123 refused'), 'postgres://db/x?password=pw-0123'), 'password *** refused', 'a query credential')
+  t.equal(causeOf(new Error('first line\n    at stack (file.js:1:1)'), 'redis://r'), 'first line', 'one line')
   t.equal(causeOf(Object.assign(new AggregateError([new Error('connect ECONNREFUSED ::1:6379')]), { code: 'ECONNREFUSED' }), 'redis://r'), 'connect ECONNREFUSED ::1:6379', 'Node 20\'s AggregateError: its first error')
 })

@@ -3,14 +3,16 @@ import { createServer, type Socket } from 'node:net'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { signFinRequest } from '../../lib/simulator/index.js'
 import { SqliteStorage } from '../../lib/sqlite/index.js'
 import { havePostgres, PG_URL, testPool } from '../fixtures/services.js'
-import { startHelpdesk } from '../fixtures/spawn.js'
+import { BUILT_SERVER, startHelpdesk } from '../fixtures/spawn.js'
 
 const run = promisify(execFile)
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'fin-example-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -54,6 +56,23 @@ t.test('started as a child process: healthz, tokens from env, seeding once', asy
   t.same((await res.json() as Array<{ id: string }>).map((a) => a.id), ['agent_fin', 'agent_sarah', 'agent_new'], 'no reseeding on a second start')
   again.child.kill('SIGTERM')
   t.equal(await again.exited, 0)
+})
+
+t.test('npm start as it runs: node dist/examples/helpdesk/server.js (the tsc build, no TypeScript loader) starts, serves the printed token, and stops on SIGTERM', async (t) => {
+  const built = join(ROOT, BUILT_SERVER)
+  t.ok(existsSync(built), `${BUILT_SERVER} exists: npm run build (test:e2e runs it first)`)
+  if (!existsSync(built)) return
+  // Generated tokens, as at a newcomer's first start, whatever this shell exports.
+  const helpdesk = await startHelpdesk(t, { FIN_DB_PATH: join(dir, 'built', 'helpdesk.db'), FIN_API_TOKEN: '', CONSOLE_TOKEN: '' }, [], { built: true })
+  t.same(helpdesk.child.spawnargs.slice(1), [BUILT_SERVER], 'plain node, the built file')
+  t.match(helpdesk.output(), /Bearer token: \S{32,} {3}\(generated, kept in /)
+  t.match(helpdesk.output(), /sarah@helpdesk\.example {3}password: \S{20,} {3}\(generated once/, 'the inbox, from the build')
+  const res = await fetch(`${helpdesk.base}/agents`, { headers: { authorization: `Bearer ${helpdesk.token}` } })
+  t.equal(res.status, 200, 'the printed token works')
+  t.same((await res.json() as Array<{ id: string }>).map((a) => a.id), ['agent_fin', 'agent_sarah', 'agent_omar'])
+  t.equal((await fetch(`${helpdesk.origin}/inbox`)).status, 200, 'the inbox page is served from the sources\' public folder')
+  helpdesk.child.kill('SIGTERM')
+  t.equal(await helpdesk.exited, 0, 'a graceful exit')
 })
 
 /** The environment of a newcomer's second terminal: no token variables unless given. */

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { startHelpdesk } from '../fixtures/spawn.js'
-import { havePostgres, PG_URL, testPool } from '../fixtures/services.js'
+import { havePostgres, PG_URL, REDIS_URL, testPool } from '../fixtures/services.js'
+import { buildHelpdesk, SEED_AGENTS } from '../../examples/helpdesk/app.js'
+import { verifyPassword } from '../../examples/helpdesk/inbox/passwords.js'
+import { banner } from '../../examples/helpdesk/banner.js'
+import { readConfig } from '../../examples/helpdesk/config.js'
 import { handoverMarks } from '../../examples/helpdesk/inbox/handovers.js'
 import { credentialStore } from '../../examples/helpdesk/inbox/credentials.js'
 import { sessionStore } from '../../examples/helpdesk/inbox/session-store.js'
@@ -48,6 +52,14 @@ t.test('on PostgreSQL the marks and the password hashes sit in the helpdesk\'s s
   await c2.set('agent_sarah', 'hash-2')
   t.equal(await c1.get('agent_sarah'), 'hash-2')
   t.equal(await c2.get('agent_omar'), undefined)
+  // A generated password is added only where none exists: of instances adding at once, one, and each says which took.
+  const [a1, a2] = await Promise.all([
+    c1.addMissing([{ agentId: 'agent_sarah', hash: 'hash-a' }, { agentId: 'agent_omar', hash: 'hash-a' }]),
+    c2.addMissing([{ agentId: 'agent_omar', hash: 'hash-b' }])
+  ])
+  t.same([[...a1], [...a2]].map((ids) => ids.length).sort(), [0, 1], 'Omar\'s added by one of them')
+  t.equal(await c1.get('agent_sarah'), 'hash-2', 'an existing one is left alone')
+  t.equal(await c2.get('agent_omar'), a1.has('agent_omar') ? 'hash-a' : 'hash-b', 'the one that said it took')
   const [s1, s2] = await Promise.all([sessionStore(storage), sessionStore(storage)])
   const session = { agentId: 'agent_sarah', cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) } }
   const expired = { agentId: 'agent_omar', cookie: { originalMaxAge: 1, expires: new Date(Date.now() - 1000) } }
@@ -58,4 +70,24 @@ t.test('on PostgreSQL the marks and the password hashes sit in the helpdesk\'s s
   t.equal(await read('sid-2'), null, 'an expired one is not read')
   await new Promise((resolve, reject) => s2!.destroy('sid-1', (err) => err === undefined ? resolve(null) : reject(err)))
   t.equal(await read('sid-1'), null, 'destroyed for all')
+})
+
+t.test('start:postgres, two instances starting at once: each agent\'s generated password is printed by one banner only, and is the one stored', async (t) => {
+  if (!await havePostgres(t)) return
+  const { schema } = testPool(t)
+  const config = readConfig({
+    DATABASE_URL: PG_URL, FIN_DB_SCHEMA: schema('inbox_race'), REDIS_URL, FIN_API_TOKEN: 'fin-token-0123456789abcdef', CONSOLE_TOKEN: 'console-token-0123456789abcdef'
+  }, 'postgres')
+  const apps = await Promise.all([buildHelpdesk(config, false), buildHelpdesk(config, false)])
+  t.teardown(() => Promise.all(apps.map((app) => app.close())))
+  // Both read "no password yet", then each set its own: each banner printed a different one, and one of them failed.
+  const results = await Promise.all(apps.map((app) => app.inbox.generatePasswords()))
+  const banners = results.map((passwords) => banner({ config, address: 'http://127.0.0.1:3000', kept: {}, telemetry: false, env: {}, passwords }))
+  const printed = banners.flatMap((text) => [...text.matchAll(/ {4}(\S+@helpdesk\.example) {3}password: (\S+) {3}\(generated once/g)].map((m) => ({ email: m[1]!, password: m[2]! })))
+  t.same(printed.map((p) => p.email).sort(), ['omar@helpdesk.example', 'sarah@helpdesk.example'], 'one "generated once" line per agent, across both banners')
+  t.equal(banners.join('').match(/password: unchanged: the one printed when it was generated/g)?.length, 2, 'the other banner says each is kept')
+  // Checked against the stored hashes (a sign-in would count against the inbox's limits, in the Redis all runs share).
+  const stored = await credentialStore(apps[0]!.fin.storage)
+  const ids = new Map(SEED_AGENTS.map((agent) => [agent.email, agent.id]))
+  for (const who of printed) t.equal(await verifyPassword(who.password, (await stored.get(ids.get(who.email)!))!), true, `${who.email}: the password as printed`)
 })

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { buildHelpdesk } from '../../examples/helpdesk/app.js'
 import { readConfig } from '../../examples/helpdesk/config.js'
+import type { SqliteStorage } from '../../lib/sqlite/index.js'
 import { FakeFin } from '../fixtures/fake-fin.js'
 import { hashPassword, verifyPassword } from '../../examples/helpdesk/inbox/passwords.js'
 
@@ -56,7 +57,7 @@ t.test('passwords: scrypt, salted, checked in constant time', async (t) => {
 t.test('sign-in: email and password; a session cookie that is HttpOnly, SameSite=Strict and expires; sign-out ends it', async (t) => {
   const app = await buildHelpdesk(readConfig(env('auth.db')), false)
   t.teardown(() => app.close())
-  t.same(app.inbox.generatedPasswords, [], 'AGENT_PASSWORDS given: nothing generated')
+  t.same(await app.inbox.generatePasswords(), { generated: [], kept: [] }, 'AGENT_PASSWORDS given: nothing generated')
   for (const url of ['/inbox/api/me', '/inbox/api/conversations', '/inbox/api/conversations/x', '/inbox/api/events']) {
     t.match((await app.inject({ url })).json(), { statusCode: 401, code: 'FIN_ERR_UNAUTHORIZED' }, `${url} signed out`)
     t.match((await app.inject({ url, headers: { authorization: 'Bearer console-token-0123456789abcdef' } })).json(), { statusCode: 401 }, `${url}: the console token is for the console API`)
@@ -151,17 +152,45 @@ t.test('without INBOX_SESSION_SECRET each instance signs with its own secret: a 
 t.test('without AGENT_PASSWORDS: generated once per agent, printed by npm start, kept across restarts', async (t) => {
   const config = readConfig({ FIN_API_TOKEN: 'fin-token-0123456789abcdef', FIN_DB_PATH: join(dir, 'generated.db') })
   let app = await buildHelpdesk(config, false)
-  const generated = app.inbox.generatedPasswords
+  const { generated } = await app.inbox.generatePasswords()
   t.same(generated.map((g) => g.email), ['sarah@helpdesk.example', 'omar@helpdesk.example'], 'the human agents, not Fin')
   t.ok(generated.every((g) => g.password.length >= 20))
   await app.close()
   app = await buildHelpdesk(config, false)
   t.teardown(() => app.close())
-  t.same(app.inbox.generatedPasswords, [], 'not again')
-  t.same(app.inbox.keptPasswords, ['sarah@helpdesk.example', 'omar@helpdesk.example'], 'each keeps the one printed at first start (the banner says so)')
+  t.same(await app.inbox.generatePasswords(), { generated: [], kept: ['sarah@helpdesk.example', 'omar@helpdesk.example'] }, 'not again: each keeps the one printed when it was generated (the banner says so)')
   t.equal((await app.inject({ method: 'POST', url: '/inbox/session', payload: generated[1] })).json().agent.id, 'agent_omar')
-  t.throws(() => readConfig({ AGENT_PASSWORDS: 'sarah@helpdesk.example' }), /email:password pairs/)
+  t.throws(() => readConfig({ AGENT_PASSWORDS: 'sarah@helpdesk.example' }), /entry 1 is not email:password/)
   t.throws(() => readConfig({ AGENT_PASSWORDS: 'sarah@helpdesk.example:short' }), /8 characters/)
+})
+
+t.test('two instances starting at once on one SQLite file: one generates and prints each password, the other says it is kept; every printed password works', async (t) => {
+  const config = readConfig({ FIN_API_TOKEN: 'fin-token-0123456789abcdef', FIN_DB_PATH: join(dir, 'race.db') })
+  const apps = await Promise.all([buildHelpdesk(config, false), buildHelpdesk(config, false)])
+  t.teardown(() => Promise.all(apps.map((app) => app.close())))
+  // Both read "no password yet" before either wrote one (each waits on its scrypt in between): the second write
+  // replaced the first, and the first banner printed a password that did not work.
+  const results = await Promise.all(apps.map((app) => app.inbox.generatePasswords()))
+  const printed = results.flatMap((result) => result.generated)
+  t.same(printed.map((p) => p.email).sort(), ['omar@helpdesk.example', 'sarah@helpdesk.example'], 'each agent\'s password printed by one instance only')
+  for (const { generated, kept } of results) {
+    t.same([...generated.map((p) => p.email), ...kept].sort(), ['omar@helpdesk.example', 'sarah@helpdesk.example'], 'the other instance says the agent keeps the one printed')
+  }
+  for (const who of printed) {
+    for (const app of apps) t.equal((await app.inject({ method: 'POST', url: '/inbox/session', payload: who })).statusCode, 200, `${who.email} signs in with the printed password`)
+  }
+})
+
+t.test('building the app writes no generated password: npm start generates them once it listens, so a start that cannot listen (PORT taken by another) writes and deletes none', async (t) => {
+  const config = readConfig({ FIN_API_TOKEN: 'fin-token-0123456789abcdef', FIN_DB_PATH: join(dir, 'unlistened.db'), AGENT_PASSWORDS: `${SARAH.email}:${SARAH.password}` })
+  const app = await buildHelpdesk(config, false)
+  t.teardown(() => app.close())
+  const db = (app.fin.storage as SqliteStorage).db
+  t.same(db.prepare('SELECT agent_id FROM inbox_credentials').pluck().all(), ['agent_sarah'], 'only the one AGENT_PASSWORDS set')
+  const { generated, kept } = await app.inbox.generatePasswords()
+  t.same(generated.map((p) => p.email), [OMAR.email])
+  t.same(kept, [])
+  t.same(db.prepare('SELECT agent_id FROM inbox_credentials ORDER BY agent_id').pluck().all(), ['agent_omar', 'agent_sarah'])
 })
 
 t.test('AGENT_PASSWORDS as the README has it: sets the listed agents\' passwords at this start; the others keep theirs; kept after', async (t) => {
@@ -176,7 +205,7 @@ t.test('AGENT_PASSWORDS as the README has it: sets the listed agents\' passwords
   const first = await start(`${SARAH.email}:${SARAH.password},${omar.email}:${omar.password}`)
   await first.close()
   const second = await start(`${SARAH.email}:sarah-new-password`)
-  t.same(second.inbox.keptPasswords, [OMAR.email], 'Omar, not listed, keeps his')
+  t.same((await second.inbox.generatePasswords()).kept, [OMAR.email], 'Omar, not listed, keeps his')
   t.same([await signsIn(second, { ...SARAH, password: 'sarah-new-password' }), await signsIn(second, SARAH), await signsIn(second, omar)], [200, 401, 200])
   await second.close()
   const third = await start('')

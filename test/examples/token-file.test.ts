@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -12,16 +12,29 @@ import { keepGeneratedTokens, keptToken, tokenFiles } from '../../examples/helpd
 const dir = mkdtempSync(join(tmpdir(), 'fin-token-file-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
+/**
+ * Runs `fn` under a umask that takes the owner's write bit: a file opened with mode 0600 is then made 0400 (a mode is
+ * masked by the umask; no umask can add a bit, so only one that takes the owner's own shows a missing chmod).
+ */
+function underOwnerUmask<T> (fn: () => T): T {
+  const umask = process.umask(0o200)
+  try {
+    return fn()
+  } finally {
+    process.umask(umask)
+  }
+}
+
 t.test('a generated token is written once, mode 0600 whatever the umask, and read back after', async (t) => {
   const file = join(dir, 'new', 'folder', 'fin-api-token')
-  const umask = process.umask(0o000)
-  t.teardown(() => process.umask(umask))
+  // The folder first, under the usual umask: under 0200 it would be one its owner (if not root) cannot write in.
+  mkdirSync(join(dir, 'new', 'folder'), { recursive: true })
   const first = 'a'.repeat(32)
-  t.equal(keptToken(file, first), first)
+  t.equal(underOwnerUmask(() => keptToken(file, first)), first)
   t.equal(readFileSync(file, 'utf8'), `${first}\n`)
   t.equal(statSync(file).mode & 0o777, 0o600)
   t.equal(keptToken(file, 'b'.repeat(32)), first, 'the next start keeps the first token')
-  writeFileSync(file, `${first}\n`, { mode: 0o644 })
+  chmodSync(file, 0o644)
   keptToken(file, 'c'.repeat(32))
   t.equal(statSync(file).mode & 0o777, 0o600, 'a file opened up by hand is closed again')
   writeFileSync(file, 'not a token\n')
@@ -70,5 +83,22 @@ t.test('the SQLite file (password hashes, sessions) is created 0600 like the tok
   writeFileSync(theirs, '', { mode: 0o640 })
   createPrivateDatabase(theirs)
   t.equal(statSync(theirs).mode & 0o777, 0o640, 'a file that exists keeps the mode its owner chose')
-  t.doesNotThrow(() => createPrivateDatabase(':memory:'))
+})
+
+t.test('a new SQLite file is 0600 under a umask that takes the owner\'s write bit too (else 0400: a file SQLite cannot write)', async (t) => {
+  const path = join(dir, 'umask', 'helpdesk.db')
+  mkdirSync(join(dir, 'umask'))
+  underOwnerUmask(() => createPrivateDatabase(path))
+  t.equal(statSync(path).mode & 0o777, 0o600)
+})
+
+t.test(':memory: (and no path) creates no file, in the working folder or anywhere', async (t) => {
+  const cwd = process.cwd()
+  const work = join(dir, 'cwd')
+  mkdirSync(work)
+  process.chdir(work)
+  t.teardown(() => process.chdir(cwd))
+  createPrivateDatabase(':memory:')
+  createPrivateDatabase('')
+  t.same(readdirSync(work), [], 'no file named :memory: where it runs')
 })

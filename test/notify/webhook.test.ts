@@ -99,6 +99,27 @@ t.test('the webhook key never travels in clear: http baseUrl only on loopback or
   await t.rejects(Promise.resolve(app.ready()), { code: 'FIN_ERR_OPTIONS' }, 'refused at register time')
 })
 
+t.test('a baseUrl with a user or password is refused at register, naming no part of it: fetch would refuse every delivery, its error (logged at each retry) carrying the URL', async (t) => {
+  const url = (options: object) => resolveNotifyOptions({ integrationId: 'abc', webhookKey: 'k', ...options }).url
+  for (const baseUrl of ['https://user:hunter2-pass@fin.example.com/hooks', 'https://user@fin.example.com', 'https://:hunter2-pass@fin.example.com', 'http://u:hunter2-pass@127.0.0.1:9',
+    // A password holding "/" or "#" after digits: host "u", port 2024, and the rest of it in the path or fragment.
+    'https://u:2024/hunter2-pass@fin.example.com', 'https://u:2024#hunter2-pass@fin.example.com']) {
+    let caught: unknown
+    try { url({ baseUrl }) } catch (err) { caught = err }
+    t.match(caught, { code: 'FIN_ERR_OPTIONS', message: 'Invalid fastify-fin-helpdesk options: notify.baseUrl must not contain a user or password' }, baseUrl)
+  }
+  // A password with "/" before any digit: no URL at all. Refused as such, without echoing it either.
+  t.throws(() => url({ baseUrl: 'https://user:pa/hunter2-pass@fin.example.com' }), { code: 'FIN_ERR_OPTIONS', message: 'Invalid fastify-fin-helpdesk options: notify.baseUrl must be an http(s) URL' })
+
+  const logs: string[] = []
+  const app = Fastify({ logger: { level: 'trace', stream: { write: (line: string) => { logs.push(line) } } } })
+  t.teardown(() => app.close())
+  app.register(finHelpdesk, { tokens: ['t-0123456789abcdef'], notify: { integrationId: 'i', webhookKey: 'k', baseUrl: 'https://fin:hunter2-pass@fin.example.com' } })
+  const err = await Promise.resolve(app.ready()).then(() => undefined, (e: unknown) => e)
+  t.match(err, { code: 'FIN_ERR_OPTIONS', message: /notify\.baseUrl must not contain a user or password/ }, 'refused at register time')
+  t.notMatch(String((err as Error | undefined)?.message) + logs.join(''), /hunter2/, 'the password is in no message and no log line')
+})
+
 t.test('connections to Fin are reused (keep-alive)', async (t) => {
   const fin = await FakeFin.start(t)
   const { app } = await buildNotifyApp(t, fin)

@@ -7,8 +7,13 @@ import { SqliteStorage } from '../../../lib/sqlite/index.js'
  */
 export interface CredentialStore {
   get (agentId: string): Promise<string | undefined>
+  /** Sets the hash, replacing any. */
   set (agentId: string, hash: string): Promise<void>
-  delete (agentId: string): Promise<void>
+  /**
+   * Adds each hash only where the agent has none yet, all in one statement (or transaction): of instances seeding at
+   * once, one adds them and the others none. The agent ids whose hash was added.
+   */
+  addMissing (entries: ReadonlyArray<{ agentId: string, hash: string }>): Promise<Set<string>>
 }
 
 export async function credentialStore (storage: FinStorage): Promise<CredentialStore> {
@@ -17,11 +22,14 @@ export async function credentialStore (storage: FinStorage): Promise<CredentialS
     db.exec('CREATE TABLE IF NOT EXISTS inbox_credentials (agent_id TEXT PRIMARY KEY, hash TEXT NOT NULL)')
     const get = db.prepare('SELECT hash FROM inbox_credentials WHERE agent_id = ?').pluck()
     const set = db.prepare('INSERT INTO inbox_credentials (agent_id, hash) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET hash = excluded.hash')
-    const remove = db.prepare('DELETE FROM inbox_credentials WHERE agent_id = ?')
+    const add = db.prepare('INSERT OR IGNORE INTO inbox_credentials (agent_id, hash) VALUES (?, ?)')
+    // One write transaction: instances on the same file take turns, and the first takes all the missing ones.
+    const addAll = db.transaction((entries: ReadonlyArray<{ agentId: string, hash: string }>) =>
+      new Set(entries.filter(({ agentId, hash }) => add.run(agentId, hash).changes === 1).map(({ agentId }) => agentId)))
     return {
       get: async (id) => get.get(id) as string | undefined,
       set: async (id, hash) => { set.run(id, hash) },
-      delete: async (id) => { remove.run(id) }
+      addMissing: async (entries) => addAll.immediate(entries)
     }
   }
   const postgres = storage as Partial<PostgresLike>
@@ -30,7 +38,15 @@ export async function credentialStore (storage: FinStorage): Promise<CredentialS
   return {
     get: async (id) => hashes.get(id),
     set: async (id, hash) => { hashes.set(id, hash) },
-    delete: async (id) => { hashes.delete(id) }
+    addMissing: async (entries) => {
+      const added = new Set<string>()
+      for (const { agentId, hash } of entries) {
+        if (hashes.has(agentId)) continue
+        hashes.set(agentId, hash)
+        added.add(agentId)
+      }
+      return added
+    }
   }
 }
 
@@ -51,6 +67,13 @@ async function postgresCredentials ({ pool, schema }: PostgresLike): Promise<Cre
   return {
     get: async (id) => (await pool.query(`SELECT hash FROM ${table} WHERE agent_id = $1`, [id])).rows[0]?.hash as string | undefined,
     set: async (id, hash) => { await pool.query(`INSERT INTO ${table} (agent_id, hash) VALUES ($1, $2) ON CONFLICT (agent_id) DO UPDATE SET hash = excluded.hash`, [id, hash]) },
-    delete: async (id) => { await pool.query(`DELETE FROM ${table} WHERE agent_id = $1`, [id]) }
+    addMissing: async (entries) => {
+      if (entries.length === 0) return new Set()
+      // One statement, the rows in one order: a concurrent one waits on the first row's key, then adds nothing.
+      const sorted = [...entries].sort((a, b) => a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)
+      const values = sorted.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')
+      const added = await pool.query(`INSERT INTO ${table} (agent_id, hash) VALUES ${values} ON CONFLICT (agent_id) DO NOTHING RETURNING agent_id`, sorted.flatMap(({ agentId, hash }) => [agentId, hash]))
+      return new Set(added.rows.map((row) => row.agent_id as string))
+    }
   }
 }

@@ -52,15 +52,15 @@ export interface InboxOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /**
-     * The inbox: passwords generated at this start (email and password, to print once), the agents who keep the
-     * password they had (only its hash is stored), and its live hub.
-     */
+    /** The inbox: the agents' generated passwords, and its live hub. */
     inbox: {
-      generatedPasswords: Array<{ email: string, password: string }>
-      keptPasswords: string[]
-      /** Forgets the passwords generated at this start, for a start that stops before printing them: the next one generates them again. */
-      forgetGeneratedPasswords: () => Promise<void>
+      /**
+       * Gives each agent who has no password (and is not in AGENT_PASSWORDS) a generated one: those to print once
+       * (email and password), and the agents who keep theirs (only its hash is stored: the one printed when it was
+       * generated, by this start or another instance's, or last set by AGENT_PASSWORDS). `npm start` calls it once it
+       * listens: a start that cannot listen writes no password it would never print.
+       */
+      generatePasswords: () => Promise<GeneratedPasswords>
       hub: InboxHub
     }
   }
@@ -92,11 +92,10 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
   const credentials = options.credentials ?? await credentialStore(storage)
   const writes = new InboxWrites(app)
   const views = storage.listConversationViews?.bind(storage) ?? ((query: ConversationViewQuery) => scanConversationViews(storage, query))
-  const seeded = await seedPasswords(storage, credentials, finAgentId, options.passwords)
+  const given = options.passwords ?? new Map<string, string>()
+  await setGivenPasswords(storage, credentials, finAgentId, given)
   app.decorate('inbox', {
-    generatedPasswords: seeded.generated.map(({ email, password }) => ({ email, password })),
-    keptPasswords: seeded.kept,
-    forgetGeneratedPasswords: async () => { for (const { agentId } of seeded.generated) await credentials.delete(agentId) },
+    generatePasswords: () => generatePasswords(storage, credentials, finAgentId, given),
     hub
   })
 
@@ -316,24 +315,41 @@ function notSomeoneElse (given: string | undefined, agentId: string, field: stri
   if (given !== undefined && given !== agentId) throw new FinBadRequestError(`${field}: the inbox acts only as the signed-in agent`)
 }
 
-/**
- * AGENT_PASSWORDS sets the listed agents' passwords at this start (kept after); an agent with no password yet gets a
- * generated one, returned to be printed once; the others keep theirs, returned by email.
- */
-async function seedPasswords (storage: FinStorage, credentials: CredentialStore, finAgentId: string, given: ReadonlyMap<string, string> = new Map()): Promise<{ generated: Array<{ agentId: string, email: string, password: string }>, kept: string[] }> {
-  const generated: Array<{ agentId: string, email: string, password: string }> = []
-  const kept: string[] = []
+/** What generatePasswords gives the banner. */
+export interface GeneratedPasswords {
+  /** Added now: to print, this once. */
+  generated: Array<{ email: string, password: string }>
+  /** The agents (not in AGENT_PASSWORDS) who keep the one they had, or that another instance added meanwhile. */
+  kept: string[]
+}
+
+/** AGENT_PASSWORDS sets the listed agents' passwords at this start (kept after). */
+async function setGivenPasswords (storage: FinStorage, credentials: CredentialStore, finAgentId: string, given: ReadonlyMap<string, string>): Promise<void> {
   for (const agent of await storage.listAgents()) {
-    if (agent.id === finAgentId) continue
     const password = given.get(agent.email.toLowerCase())
-    if (password !== undefined) await credentials.set(agent.id, await hashPassword(password))
-    else if (await credentials.get(agent.id) === undefined) {
-      const fresh = generatePassword()
-      await credentials.set(agent.id, await hashPassword(fresh))
-      generated.push({ agentId: agent.id, email: agent.email, password: fresh })
-    } else kept.push(agent.email)
+    if (agent.id !== finAgentId && password !== undefined) await credentials.set(agent.id, await hashPassword(password))
   }
-  return { generated, kept }
+}
+
+/**
+ * An agent with no password yet gets a generated one. Several instances doing this at once on one database: each
+ * hash is added only where none exists (one statement), so one instance adds and prints it and the others list the
+ * agent as keeping it; reading "none yet" and writing after the scrypt let both write, and one banner printed a
+ * password that did not work.
+ */
+async function generatePasswords (storage: FinStorage, credentials: CredentialStore, finAgentId: string, given: ReadonlyMap<string, string>): Promise<GeneratedPasswords> {
+  const agents = (await storage.listAgents()).filter((agent) => agent.id !== finAgentId && !given.has(agent.email.toLowerCase()))
+  const fresh: Array<{ agentId: string, email: string, password: string, hash: string }> = []
+  for (const agent of agents) {
+    if (await credentials.get(agent.id) !== undefined) continue
+    const password = generatePassword()
+    fresh.push({ agentId: agent.id, email: agent.email, password, hash: await hashPassword(password) })
+  }
+  const added = await credentials.addMissing(fresh.map(({ agentId, hash }) => ({ agentId, hash })))
+  return {
+    generated: fresh.filter(({ agentId }) => added.has(agentId)).map(({ email, password }) => ({ email, password })),
+    kept: agents.filter((agent) => !added.has(agent.id)).map((agent) => agent.email)
+  }
 }
 
 /** fastify-plugin: the app gets `inbox` (the passwords to print, the hub). */
