@@ -109,11 +109,12 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     prefix: FIN_PREFIX,
     tokens: config.tokens,
     storage,
-    rateLimit: config.rateLimit === 0 ? false : { ...(config.rateLimit === undefined ? {} : { max: config.rateLimit }), redis },
+    rateLimit: config.rateLimit === 0 ? false : { ...(config.rateLimit === undefined ? {} : { max: config.rateLimit }), redis, ...(redis === undefined ? {} : { nameSpace: `fin-rate-limit-${config.dbSchema}-` }) },
     notify: config.notify === undefined ? undefined : { ...config.notify, outbox, lease: config.notifyLease },
     oauth: config.oauth,
-    // With Redis (several processes), a signed write seen by one process is known to all (replays refused).
-    signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets, redis }
+    // With Redis (several processes), a signed write seen by one process is known to all (replays refused). Its keys,
+    // like the rate limits', are named after the schema: helpdesks (and test runs) sharing one Redis stay apart.
+    signature: config.signingSecrets.length === 0 ? undefined : { secrets: config.signingSecrets, redis, ...(redis === undefined ? {} : { nameSpace: `fin-signature-seen-${config.dbSchema}-` }) }
   })
   await app.register(agentInbox, {
     storage,
@@ -123,9 +124,10 @@ export async function buildHelpdesk (config: HelpdeskConfig, logger: boolean | o
     sessionTtl: config.inboxSessionTtl * 1000,
     // Secure cookies travel over HTTPS only: everywhere but loopback (where the browser treats http as secure).
     secureCookies: !isLoopback(config.host),
-    redis
+    redis,
+    redisNameSpace: `helpdesk-inbox-${config.dbSchema}-`
   })
-  await app.register(agentConsole, { storage, token: config.consoleToken, redis })
+  await app.register(agentConsole, { storage, token: config.consoleToken, redis, redisNameSpace: `helpdesk-console-${config.dbSchema}-` })
   app.fin.events.on('notify.failed', (event) => {
     app.log.error({ conversation: event.conversation_id, reason: event.reason }, 'Fin was not notified')
   })

@@ -12,6 +12,8 @@ export interface ConsoleAuthOptions {
   token: string
   /** An ioredis client: the counts are then shared by every instance of the helpdesk. */
   redis?: object
+  /** The prefix of its keys in Redis: helpdesks sharing one Redis need their own. @default 'helpdesk-console-' */
+  redisNameSpace?: string
   /** Requests a minute with the console token (all agents share it). @default 1200 */
   max?: number
   /** Wrong console tokens a minute per IP before that IP is answered 429. @default 20 */
@@ -28,7 +30,7 @@ export async function consoleAuth (app: FastifyInstance, options: ConsoleAuthOpt
   // specCompliance 'rfc6749': the scheme is case-insensitive (RFC 7235), the token compared exactly.
   await app.register(fastifyBearerAuth, { addHook: false, keys: [options.token], verifyErrorLogLevel: 'info', specCompliance: 'rfc6749' })
   // skipOnError: a Redis outage must not lock the agents out (the token is still checked).
-  await app.register(fastifyRateLimit, { global: false, redis: options.redis, nameSpace: 'helpdesk-console-', skipOnError: true })
+  await app.register(fastifyRateLimit, { global: false, redis: options.redis, nameSpace: options.redisNameSpace ?? 'helpdesk-console-', skipOnError: true })
   const requests = app.createRateLimit({ keyGenerator: () => 'console', max: options.max ?? 1200, timeWindow: 60_000 })
   const failures = app.createRateLimit({ keyGenerator: (request) => `login-failure:${request.ip}`, max: options.failures ?? 20, timeWindow: 60_000 })
 

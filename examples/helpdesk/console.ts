@@ -12,6 +12,8 @@ export interface ConsoleOptions {
   token: string
   /** An ioredis client, when several instances share the console's rate limits. */
   redis?: object
+  /** The prefix of the console's keys in Redis. @default 'helpdesk-console-' */
+  redisNameSpace?: string
 }
 
 const Params = Type.Object({ id: schemas.Id })
@@ -23,9 +25,9 @@ const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.S
  * storage, and writes only through the plugin's write API (app.fin.createMessage...), which stores each change
  * with Fin's sync in one transaction and emits the same events as Fin's own writes.
  */
-export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { storage, token, redis }) => {
+export const agentConsole: FastifyPluginAsync<ConsoleOptions> = async (app, { storage, token, redis, redisNameSpace }) => {
   applyFinConventions(app)
-  await consoleAuth(app, { token, redis })
+  await consoleAuth(app, { token, redis, redisNameSpace })
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
   routes.get('/console/conversations', async () => storage.listConversations({ limit: 100 }))

@@ -91,3 +91,25 @@ t.test('start:postgres, two instances starting at once: each agent\'s generated 
   const ids = new Map(SEED_AGENTS.map((agent) => [agent.email, agent.id]))
   for (const who of printed) t.equal(await verifyPassword(who.password, (await stored.get(ids.get(who.email)!))!), true, `${who.email}: the password as printed`)
 })
+
+t.test('start:postgres: helpdesks sharing one Redis keep their limits apart (keys named after the schema)', async (t) => {
+  if (!await havePostgres(t)) return
+  const { schema } = testPool(t)
+  const env = (name: string): NodeJS.ProcessEnv => ({
+    DATABASE_URL: PG_URL,
+    FIN_DB_SCHEMA: schema(name),
+    REDIS_URL,
+    FIN_API_TOKEN: 'fin-token-0123456789abcdef',
+    CONSOLE_TOKEN: 'console-token-0123456789abcdef',
+    AGENT_PASSWORDS: 'sarah@helpdesk.example:sarahs-password-0123'
+  })
+  const [a, b] = await Promise.all([buildHelpdesk(readConfig(env('limits_a'), 'postgres'), false), buildHelpdesk(readConfig(env('limits_b'), 'postgres'), false)])
+  t.teardown(() => Promise.all([a.close(), b.close()]))
+  const signIn = (app: typeof a, password: string) => app.inject({ method: 'POST', url: '/inbox/session', payload: { email: 'sarah@helpdesk.example', password } })
+  for (let i = 0; i < 10; i++) t.equal((await signIn(a, `wrong-password-${i}`)).statusCode, 401)
+  t.equal((await signIn(a, 'sarahs-password-0123')).statusCode, 429, 'A: the account\'s sign-ins are limited')
+  t.equal((await signIn(b, 'sarahs-password-0123')).statusCode, 200, 'B, another helpdesk on the same Redis: its own count')
+  for (let i = 0; i < 20; i++) await a.inject({ url: '/console/conversations', headers: { authorization: 'Bearer wrong-console-token-0123' } })
+  t.equal((await a.inject({ url: '/console/conversations', headers: { authorization: 'Bearer wrong-console-token-0123' } })).statusCode, 429, 'A: wrong console tokens limited')
+  t.equal((await b.inject({ url: '/console/conversations', headers: { authorization: 'Bearer wrong-console-token-0123' } })).statusCode, 401, 'B: a wrong token there is its first failure')
+})

@@ -39,6 +39,8 @@ export interface InboxOptions {
   credentials?: CredentialStore
   /** An ioredis client: the inbox's rate limits are then shared across instances. */
   redis?: object
+  /** The prefix of the inbox's keys in Redis: helpdesks sharing one Redis need their own. @default 'helpdesk-inbox-' */
+  redisNameSpace?: string
   /** How often idle event streams get a keep-alive comment (ms). @default 15000 */
   heartbeat?: number
   /** Requests a minute per signed-in agent. @default 600 */
@@ -171,6 +173,7 @@ async function inbox (app: FastifyInstance, options: InboxOptions): Promise<void
       ttl: options.sessionTtl ?? 8 * 3600_000,
       store: await sessionStore(storage),
       redis: options.redis,
+      redisNameSpace: options.redisNameSpace,
       perAgent: options.perAgent,
       loginsPerIp: options.loginsPerIp,
       loginsPerAccount: options.loginsPerAccount

@@ -41,6 +41,8 @@ export interface SessionOptions {
   store?: InboxSessionStore
   /** An ioredis client: rate limits shared by the instances. */
   redis?: object
+  /** The prefix of its keys in Redis. @default 'helpdesk-inbox-' */
+  redisNameSpace?: string | undefined
   /** Requests a minute per signed-in agent. @default 600 */
   perAgent?: number
   /** Sign-in attempts per 15 minutes from one IP. @default 30 */
@@ -70,7 +72,7 @@ export async function agentSessions (app: FastifyInstance, options: SessionOptio
     cookie: { httpOnly: true, sameSite: 'strict', secure: options.secure, path: '/inbox', maxAge: options.ttl }
   })
   // skipOnError: a Redis outage must not lock the agents out.
-  await app.register(fastifyRateLimit, { global: false, redis: options.redis, nameSpace: 'helpdesk-inbox-', skipOnError: true })
+  await app.register(fastifyRateLimit, { global: false, redis: options.redis, nameSpace: options.redisNameSpace ?? 'helpdesk-inbox-', skipOnError: true })
   const perIp = app.createRateLimit({ keyGenerator: (request) => `login-ip:${request.ip}`, max: options.loginsPerIp ?? 30, timeWindow: LOGIN_WINDOW })
   const perAccount = app.createRateLimit({
     // The same normalisation as the lookup below: ' Sarah@…' is Sarah's account, and its budget.
