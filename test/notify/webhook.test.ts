@@ -1,5 +1,5 @@
 import Fastify from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import finHelpdesk from '../../lib/index.js'
 import { FinNotifyNotConfiguredError, FinValidationError } from '../../lib/errors.js'
 import { resolveNotifyOptions } from '../../lib/notify/options.js'
@@ -210,11 +210,12 @@ t.test('a key straddling the cut of the error text is scrubbed first: no fragmen
   t.notOk(JSON.stringify(events).includes(fragment), 'no event holds one')
 })
 
-t.test('a body that breaks off inside the key leaves no fragment of it', async (t) => {
+/** One sync against a "Fin" that answers 503, sends `text` of a promised 1000-byte body, then drops the connection. */
+async function brokenOffAnswer (t: Test, text: string): Promise<Record<string, unknown> | undefined> {
   const { createServer } = await import('node:http')
   const server = createServer((_request, response) => {
     response.writeHead(503, { 'content-length': '1000' })
-    response.write(`bad key ${WEBHOOK_KEY.slice(0, 12)}`)
+    response.write(text)
     setTimeout(() => response.destroy(), 20)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -224,23 +225,15 @@ t.test('a body that breaks off inside the key leaves no fragment of it', async (
   const { app, events } = await buildNotifyApp(t, fin, { baseUrl: `http://127.0.0.1:${port}`, retry: { baseDelay: 60_000, maxDelay: 60_000 } })
   await app.notifyFin('conv_1')
   await until(() => events['notify.retry'].length === 1, 'one failed attempt')
-  t.match(events['notify.retry'][0], { status: 503 })
-  t.equal(events['notify.retry'][0]?.error, 'HTTP 503: bad key ', 'exactly: the first 12 characters of the key dropped')
+  return events['notify.retry'][0] as Record<string, unknown> | undefined
+}
+
+t.test('a body that breaks off inside the key leaves no fragment of it', async (t) => {
+  const retry = await brokenOffAnswer(t, `bad key ${WEBHOOK_KEY.slice(0, 12)}`)
+  t.match(retry, { status: 503 })
+  t.equal(retry?.error, 'HTTP 503: bad key ', 'exactly: the first 12 characters of the key dropped')
 })
 
 t.test('an answer whose body breaks off midway is judged by its status', async (t) => {
-  const { createServer } = await import('node:http')
-  const server = createServer((_request, response) => {
-    response.writeHead(503, { 'content-length': '1000' })
-    response.write('overloaded, ')
-    setTimeout(() => response.destroy(), 20)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  const { port } = server.address() as { port: number }
-  const fin = await FakeFin.start(t)
-  const { app, events } = await buildNotifyApp(t, fin, { baseUrl: `http://127.0.0.1:${port}`, retry: { baseDelay: 60_000, maxDelay: 60_000 } })
-  await app.notifyFin('conv_1')
-  await until(() => events['notify.retry'].length === 1, 'one failed attempt')
-  t.match(events['notify.retry'][0], { status: 503, error: 'HTTP 503: overloaded, ' })
+  t.match(await brokenOffAnswer(t, 'overloaded, '), { status: 503, error: 'HTTP 503: overloaded, ' })
 })
